@@ -1,0 +1,169 @@
+package io.llt.cli.command;
+
+import io.llt.engine.BadInputException;
+import io.llt.engine.config.ExperimentConfig;
+import io.llt.engine.config.Schedule;
+import io.llt.engine.config.TypeRegistry;
+import io.llt.engine.data.DataSplits;
+import io.llt.engine.graph.BlockGraph;
+import io.llt.engine.graph.GraphBuilder;
+import io.llt.engine.memory.MemoryProbe;
+import io.llt.engine.memory.NativeMemory;
+import io.llt.engine.train.Experiment;
+import io.llt.engine.train.RunDirectory;
+import io.llt.engine.train.Trainer;
+import io.llt.engine.util.BuildInfo;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code llt bench CONFIG}: training throughput (samples/s) and peak native memory of the config's
+ * graph under each requested schedule, on the same data, batch size and thread count.
+ */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "Measure training samples/s and peak native memory per schedule (JSON).")
+public final class BenchCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Parameters(paramLabel = "CONFIG", description = "Experiment YAML file.")
+  Path config;
+
+  @Option(names = "--set", paramLabel = "PATH=VALUE", description = "Override a value (repeatable).")
+  List<String> overrides = new ArrayList<>();
+
+  @Option(
+      names = "--schedules",
+      split = ",",
+      paramLabel = "S",
+      description = "Schedules to measure (default: the config's, then backprop).")
+  List<Schedule> schedules;
+
+  @Option(names = "--warmup", defaultValue = "20", description = "Warm-up batches (default: ${DEFAULT-VALUE}).")
+  int warmup;
+
+  @Option(names = "--batches", defaultValue = "200", description = "Timed batches (default: ${DEFAULT-VALUE}).")
+  int batches;
+
+  @Option(names = "--repeats", defaultValue = "3", description = "Timed repetitions per schedule; the median is reported (default: ${DEFAULT-VALUE}).")
+  int repeats;
+
+  @Option(names = "--output", paramLabel = "FILE", description = "Also write the JSON here.")
+  Path output;
+
+  @Option(names = "--offline", description = "Never download a missing dataset.")
+  boolean offline;
+
+  @Option(names = {"-v", "--verbose"}, description = "Show stack traces of errors.")
+  boolean verbose;
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter log = spec.commandLine().getErr();
+    if (warmup < 0 || batches <= 0 || repeats <= 0) {
+      throw new BadInputException("--warmup must be >= 0, --batches and --repeats > 0");
+    }
+    Experiment experiment = new Experiment(TypeRegistry.load());
+    ExperimentConfig base = experiment.load(config, overrides).config();
+    List<Schedule> todo = schedules;
+    if (todo == null || todo.isEmpty()) {
+      todo = new ArrayList<>(List.of(base.trainer().schedule()));
+      if (base.trainer().schedule() != Schedule.BACKPROP) {
+        todo.add(Schedule.BACKPROP);
+      }
+    }
+    if (todo.contains(Schedule.GREEDY)) {
+      throw new BadInputException(
+          "--schedules: greedy trains one block at a time, so it has no whole-network step to time;"
+              + " bench simultaneous and backprop");
+    }
+    DataSplits data = RunSupport.loadData(base, config.toAbsolutePath().getParent(), offline, log);
+    List<Map<String, Object>> results = new ArrayList<>();
+    for (Schedule s : todo) {
+      ExperimentConfig c = base.withTrainer(base.trainer().withSchedule(s));
+      System.gc();
+      long baseline = NativeMemory.nativeBytes();
+      List<Double> rates = new ArrayList<>();
+      long peak;
+      long params;
+      try (MemoryProbe probe = MemoryProbe.start(2);
+          BlockGraph graph =
+              new GraphBuilder(experiment.registry())
+                  .build(c, c.data().exampleShape(), c.data().numClasses(), Experiment.dataType(c))) {
+        params = graph.numParams();
+        Trainer trainer = new Trainer(c, graph, data, null, null, probe);
+        if (warmup > 0) {
+          trainer.trainEpoch(0, warmup);
+        }
+        for (int r = 0; r < repeats; r++) {
+          Trainer.EpochRun run = trainer.trainEpoch(r + 1, batches);
+          rates.add(run.samples() / run.seconds());
+        }
+        peak = probe.peakNativeBytes();
+      }
+      rates.sort(Double::compare);
+      double median = rates.get(rates.size() / 2);
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("schedule", s.name().toLowerCase(Locale.ROOT));
+      m.put("rule", RunSupport.ruleIds(c, experiment.registry()));
+      m.put("samplesPerSecond", median);
+      m.put("samplesPerSecondRuns", rates);
+      m.put("msPerBatch", 1000.0 * c.trainer().batchSize() / median);
+      m.put("peakNativeBytes", peak);
+      m.put("baselineNativeBytes", baseline);
+      m.put("parameters", params);
+      results.add(m);
+      log.printf(
+          Locale.ROOT,
+          "%-13s %9.0f samples/s  %7.2f ms/batch  peak native %.1f MiB%n",
+          s.name().toLowerCase(Locale.ROOT),
+          median,
+          m.get("msPerBatch"),
+          peak / (1024.0 * 1024.0));
+      log.flush();
+    }
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("config", config.toString());
+    report.put("name", base.name());
+    report.put("batchSize", base.trainer().batchSize());
+    report.put("warmupBatches", warmup);
+    report.put("timedBatches", batches);
+    report.put("repeats", repeats);
+    report.put("results", results);
+    if (results.size() >= 2) {
+      double a = (Double) results.get(0).get("samplesPerSecond");
+      double b = (Double) results.get(results.size() - 1).get("samplesPerSecond");
+      report.put("throughputRatio", a / b);
+      report.put(
+          "throughputRatioOf",
+          results.get(0).get("schedule") + "/" + results.get(results.size() - 1).get("schedule"));
+    }
+    report.put("engineVersion", BuildInfo.version());
+    report.put("engineCommit", BuildInfo.commit());
+    report.put("date", RunSupport.now());
+    report.put("machine", RunSupport.machine());
+    String text = RunDirectory.toJson(report);
+    out.println(text);
+    if (output != null) {
+      if (output.toAbsolutePath().getParent() != null) {
+        java.nio.file.Files.createDirectories(output.toAbsolutePath().getParent());
+      }
+      RunDirectory.writeAtomically(output, text + "\n");
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,114 @@
+package io.llt.cli.command;
+
+import io.llt.engine.BadInputException;
+import io.llt.engine.config.ExperimentConfig;
+import io.llt.engine.config.TypeRegistry;
+import io.llt.engine.data.DataSplits;
+import io.llt.engine.graph.BlockGraph;
+import io.llt.engine.graph.GraphBuilder;
+import io.llt.engine.train.Checkpoints;
+import io.llt.engine.train.Evaluator;
+import io.llt.engine.train.Experiment;
+import io.llt.engine.train.RunDirectory;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code llt eval RUN_DIR|CHECKPOINT}: evaluates a trained run with its rules' own inference. */
+@Command(
+    name = "eval",
+    mixinStandardHelpOptions = true,
+    description = "Evaluate a run's last checkpoint (or a given checkpoint) on the test split.")
+public final class EvalCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Parameters(paramLabel = "RUN_DIR|CHECKPOINT", description = "A run directory or a .ckpt file.")
+  Path target;
+
+  @Option(names = "--json", description = "Print the result as JSON.")
+  boolean json;
+
+  @Option(names = "--offline", description = "Never download a missing dataset.")
+  boolean offline;
+
+  @Option(names = {"-v", "--verbose"}, description = "Show stack traces of errors.")
+  boolean verbose;
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter out = spec.commandLine().getOut();
+    Path runPath;
+    Path ckpt;
+    if (Files.isRegularFile(target) && target.toString().endsWith(".ckpt")) {
+      ckpt = target;
+      runPath = target.toAbsolutePath().getParent().getParent();
+    } else {
+      runPath = target;
+      if (!Files.isRegularFile(runPath.resolve(RunDirectory.CONFIG))) {
+        throw new BadInputException(
+            target + ": not a run directory (no config.yaml) and not a .ckpt file");
+      }
+      ckpt =
+          new RunDirectory(runPath)
+              .latestCheckpoint()
+              .orElseThrow(
+                  () -> new BadInputException(runPath + ": has no checkpoint yet; train it first"));
+    }
+    Experiment experiment = new Experiment(TypeRegistry.load());
+    ExperimentConfig c = experiment.load(runPath.resolve(RunDirectory.CONFIG), List.of()).config();
+    Path source = runPath.resolve(TrainCommand.SOURCE);
+    Path configDir =
+        Files.exists(source)
+            ? Path.of(Files.readString(source, StandardCharsets.UTF_8).trim())
+            : runPath.toAbsolutePath();
+    PrintWriter log = json ? spec.commandLine().getErr() : out;
+    DataSplits data = RunSupport.loadData(c, configDir, offline, log);
+    try (BlockGraph graph =
+        new GraphBuilder(experiment.registry())
+            .build(c, c.data().exampleShape(), c.data().numClasses(), Experiment.dataType(c))) {
+      int epochs = Checkpoints.restore(ckpt, graph);
+      int bs = c.trainer().evalBatchSize();
+      Evaluator.Accuracy test = Evaluator.evaluate(graph, graph.blocks().size(), data.test(), bs);
+      Map<String, Object> r = new LinkedHashMap<>();
+      r.put("checkpoint", ckpt.toString());
+      r.put("epochsCompleted", epochs);
+      r.put("readout", test.readout().name().toLowerCase(Locale.ROOT));
+      r.put("testAccuracy", test.headline());
+      r.put("testAccuracyLast", test.last());
+      r.put("testAccuracySum", test.sum());
+      if (data.validation() != null) {
+        Evaluator.Accuracy v =
+            Evaluator.evaluate(graph, graph.blocks().size(), data.validation(), bs);
+        r.put("validationAccuracy", v.headline());
+      }
+      if (json) {
+        out.println(RunDirectory.toJson(r));
+      } else {
+        out.printf(Locale.ROOT, "checkpoint: %s (after epoch %d)%n", ckpt, epochs);
+        out.printf(
+            Locale.ROOT,
+            "test accuracy %.4f (readout %s); last block %.4f, sum over blocks %.4f%n",
+            test.headline(),
+            r.get("readout"),
+            test.last(),
+            test.sum());
+        if (r.containsKey("validationAccuracy")) {
+          out.printf(Locale.ROOT, "validation accuracy %.4f%n", r.get("validationAccuracy"));
+        }
+      }
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,155 @@
+package io.llt.cli.command;
+
+import io.llt.engine.config.ExperimentConfig;
+import io.llt.engine.config.Schedule;
+import io.llt.engine.config.TypeRegistry;
+import io.llt.engine.data.DataContext;
+import io.llt.engine.data.DataFile;
+import io.llt.engine.data.DataSplits;
+import io.llt.engine.graph.Block;
+import io.llt.engine.graph.BlockGraph;
+import io.llt.engine.memory.NativeMemory;
+import io.llt.engine.train.Experiment;
+import io.llt.engine.train.TrainingResult;
+import io.llt.engine.util.BuildInfo;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** What the train, eval and bench commands share: data loading, machine facts, run summaries. */
+final class RunSupport {
+  private RunSupport() {}
+
+  /** Loads the data of a config, printing what was loaded. */
+  static DataSplits loadData(ExperimentConfig c, Path configDir, boolean offline, PrintWriter out) {
+    DataContext ctx = DataContext.standard(configDir, Experiment.dataType(c), c.seed());
+    if (offline) {
+      ctx =
+          new DataContext(
+              ctx.configDir(), ctx.environment(), ctx.userHome(), ctx.systemDatasetsDir(), false,
+              ctx.dataType(), ctx.seed());
+    }
+    DataSplits d = c.data().load(ctx);
+    out.printf(
+        Locale.ROOT,
+        "data: %s  train %d  validation %d  test %d%s%n",
+        d.name(),
+        d.train().size(),
+        d.validation() == null ? 0 : d.validation().size(),
+        d.test().size(),
+        d.files().isEmpty() ? "" : "  (" + d.files().get(0).path().getParent() + ")");
+    out.flush();
+    return d;
+  }
+
+  /** Returns the rule ids of a config's blocks (one id when all agree), or "backprop". */
+  static String ruleIds(ExperimentConfig c, TypeRegistry registry) {
+    if (c.trainer().schedule() == Schedule.BACKPROP) {
+      return Schedule.BACKPROP_RULE_ID;
+    }
+    Set<String> ids = new LinkedHashSet<>();
+    c.model()
+        .blocks()
+        .forEach(b -> ids.add(registry.idOf(b.rule() != null ? b.rule() : c.model().rule())));
+    return String.join(",", ids);
+  }
+
+  /** Returns the block ids of a graph. */
+  static List<String> blockIds(BlockGraph g) {
+    List<String> ids = new ArrayList<>();
+    for (Block b : g.blocks()) {
+      ids.add(b.id());
+    }
+    return ids;
+  }
+
+  /** Returns facts about this machine and process for summaries and benchmarks. */
+  static Map<String, Object> machine() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("cpu", cpuModel());
+    m.put("cores", Runtime.getRuntime().availableProcessors());
+    String omp = System.getenv("OMP_NUM_THREADS");
+    m.put("ompNumThreads", omp == null ? "unset" : omp);
+    m.put("backend", Nd4j.getBackend().getClass().getSimpleName());
+    m.put("java", System.getProperty("java.version"));
+    m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+    return m;
+  }
+
+  private static String cpuModel() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+        if (line.startsWith("model name")) {
+          return line.substring(line.indexOf(':') + 1).trim();
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return System.getProperty("os.arch");
+    }
+    return System.getProperty("os.arch");
+  }
+
+  /** Returns the current UTC time in ISO-8601. */
+  static String now() {
+    return DateTimeFormatter.ISO_INSTANT.format(Instant.now().atOffset(ZoneOffset.UTC));
+  }
+
+  /** Builds {@code summary.json} of a finished run. */
+  static Map<String, Object> summary(
+      ExperimentConfig c,
+      TypeRegistry registry,
+      DataSplits data,
+      BlockGraph graph,
+      TrainingResult r,
+      int resumedFromEpoch) {
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("name", c.name());
+    s.put("rule", ruleIds(c, registry));
+    s.put("schedule", c.trainer().schedule().name().toLowerCase(Locale.ROOT));
+    s.put("dataset", data.name());
+    s.put("epochs", c.trainer().epochs());
+    s.put("batchSize", c.trainer().batchSize());
+    s.put("blocks", blockIds(graph));
+    s.put("parameters", graph.numParams());
+    s.put("testAccuracy", r.testAccuracy());
+    s.put("testAccuracyLast", r.testAccuracyLast());
+    s.put("testAccuracySum", r.testAccuracySum());
+    s.put("readout", graph.readout().name().toLowerCase(Locale.ROOT));
+    if (!r.epochs().isEmpty()) {
+      Double v = r.epochs().get(r.epochs().size() - 1).validationAccuracy();
+      if (v != null) {
+        s.put("validationAccuracy", v);
+      }
+    }
+    s.put("samplesPerSecond", r.samplesPerSecond());
+    s.put("peakNativeBytes", r.peakNativeBytes());
+    s.put("peakResidentBytes", NativeMemory.peakResidentBytes());
+    s.put("wallSeconds", r.wallSeconds());
+    if (resumedFromEpoch > 0) {
+      s.put("resumedFromEpoch", resumedFromEpoch);
+    }
+    s.put("seed", c.seed());
+    s.put("engineVersion", BuildInfo.version());
+    s.put("engineCommit", BuildInfo.commit());
+    s.put("date", now());
+    s.put("machine", machine());
+    List<Map<String, String>> files = new ArrayList<>();
+    for (DataFile f : data.files()) {
+      files.add(Map.of("path", f.path().toString(), "sha256", f.sha256()));
+    }
+    s.put("dataFiles", files);
+    return s;
+  }
+}

@@ -1,0 +1,173 @@
+package io.llt.cli.command;
+
+import io.llt.cli.progress.ProgressListener;
+import io.llt.engine.BadInputException;
+import io.llt.engine.config.ConfigWriter;
+import io.llt.engine.config.ExperimentConfig;
+import io.llt.engine.config.LoadedConfig;
+import io.llt.engine.config.TypeRegistry;
+import io.llt.engine.data.DataSplits;
+import io.llt.engine.graph.BlockGraph;
+import io.llt.engine.graph.GraphBuilder;
+import io.llt.engine.memory.MemoryProbe;
+import io.llt.engine.train.Checkpoints;
+import io.llt.engine.train.Experiment;
+import io.llt.engine.train.RunDirectory;
+import io.llt.engine.train.Trainer;
+import io.llt.engine.train.TrainingResult;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code llt train CONFIG [--set k=v]...} or {@code llt train --resume RUN_DIR}. */
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    description = "Train the network of a config, or resume a run from its last checkpoint.")
+public final class TrainCommand implements Callable<Integer> {
+  /** The file in a run directory that records where the config came from. */
+  static final String SOURCE = "source.txt";
+
+  @Spec CommandSpec spec;
+
+  @Parameters(arity = "0..1", paramLabel = "CONFIG", description = "Experiment YAML file.")
+  Path config;
+
+  @Option(
+      names = "--set",
+      paramLabel = "PATH=VALUE",
+      description = "Override a config value, e.g. --set trainer.epochs=3 (repeatable).")
+  List<String> overrides = new ArrayList<>();
+
+  @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue this run.")
+  Path resume;
+
+  @Option(
+      names = "--runs-dir",
+      paramLabel = "DIR",
+      defaultValue = "runs",
+      description = "Where run directories are created (default: ${DEFAULT-VALUE}).")
+  Path runsDir;
+
+  @Option(names = "--offline", description = "Never download a missing dataset.")
+  boolean offline;
+
+  @Option(names = {"-v", "--verbose"}, description = "Show stack traces of errors.")
+  boolean verbose;
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter out = spec.commandLine().getOut();
+    if ((config == null) == (resume == null)) {
+      throw new ParameterException(
+          spec.commandLine(), "give either CONFIG or --resume RUN_DIR (not both)");
+    }
+    if (resume != null && !overrides.isEmpty()) {
+      throw new ParameterException(
+          spec.commandLine(), "--set cannot change a resumed run; start a new run instead");
+    }
+    Experiment experiment = new Experiment(TypeRegistry.load());
+    RunDirectory runDir;
+    LoadedConfig<ExperimentConfig> loaded;
+    Path configDir;
+    if (resume != null) {
+      if (!Files.isRegularFile(resume.resolve(RunDirectory.CONFIG))) {
+        throw new BadInputException(
+            resume + ": not a run directory (no " + RunDirectory.CONFIG + "); pass runs/<name>-<time>");
+      }
+      loaded = experiment.load(resume.resolve(RunDirectory.CONFIG), List.of());
+      runDir = new RunDirectory(resume);
+      configDir = readSourceDir(resume);
+    } else {
+      loaded = experiment.load(config, overrides);
+      configDir = config.toAbsolutePath().getParent();
+      runDir = new RunDirectory(newRunPath(runsDir, loaded.config().name()));
+      runDir.writeAtomically(
+          RunDirectory.CONFIG, new ConfigWriter(experiment.registry()).toYaml(loaded.config()));
+      runDir.writeAtomically(SOURCE, configDir + "\n");
+    }
+    ExperimentConfig c = loaded.config();
+    out.println("run: " + runDir.path());
+    DataSplits data = RunSupport.loadData(c, configDir, offline, out);
+    try (MemoryProbe probe = MemoryProbe.start(5);
+        BlockGraph graph =
+            new GraphBuilder(experiment.registry())
+                .build(c, c.data().exampleShape(), c.data().numClasses(), Experiment.dataType(c))) {
+      int start = 0;
+      if (resume != null) {
+        Optional<Path> ckpt = runDir.latestCheckpoint();
+        if (ckpt.isPresent()) {
+          start = Checkpoints.restore(ckpt.get(), graph);
+          out.println("resuming after epoch " + start + " from " + ckpt.get());
+        } else {
+          out.println("no checkpoint in " + runDir.path() + "; starting from epoch 1");
+        }
+        runDir.truncateMetrics(start);
+      }
+      out.printf(
+          Locale.ROOT,
+          "model: %d blocks, %d parameters; rule %s; schedule %s; batch %d%n",
+          graph.blocks().size(),
+          graph.numParams(),
+          RunSupport.ruleIds(c, experiment.registry()),
+          c.trainer().schedule().name().toLowerCase(Locale.ROOT),
+          c.trainer().batchSize());
+      out.flush();
+      boolean interactive = System.console() != null;
+      Trainer trainer =
+          new Trainer(
+              c,
+              graph,
+              data,
+              runDir,
+              new ProgressListener(out, interactive, RunSupport.blockIds(graph)),
+              probe);
+      TrainingResult r = trainer.fit(start);
+      runDir.writeSummary(
+          RunSupport.summary(c, experiment.registry(), data, graph, r, start));
+      out.printf(
+          Locale.ROOT,
+          "test accuracy %.4f (last block %.4f, sum over blocks %.4f)  %.0f samples/s  peak native %.1f MiB  %.1fs%n",
+          r.testAccuracy(),
+          r.testAccuracyLast(),
+          r.testAccuracySum(),
+          r.samplesPerSecond(),
+          r.peakNativeBytes() / (1024.0 * 1024.0),
+          r.wallSeconds());
+      out.println("summary: " + runDir.path().resolve(RunDirectory.SUMMARY));
+    }
+    return 0;
+  }
+
+  private static Path readSourceDir(Path run) throws IOException {
+    Path f = run.resolve(SOURCE);
+    if (!Files.exists(f)) {
+      return run.toAbsolutePath();
+    }
+    return Path.of(Files.readString(f, StandardCharsets.UTF_8).trim());
+  }
+
+  private static Path newRunPath(Path runsDir, String name) {
+    String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    Path p = runsDir.resolve(name + "-" + stamp);
+    for (int i = 2; Files.exists(p); i++) {
+      p = runsDir.resolve(name + "-" + stamp + "-" + i);
+    }
+    return p;
+  }
+}

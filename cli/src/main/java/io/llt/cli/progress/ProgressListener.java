@@ -1,0 +1,111 @@
+package io.llt.cli.progress;
+
+import io.llt.engine.train.BlockMetrics;
+import io.llt.engine.train.EpochMetrics;
+import io.llt.engine.train.TrainingListener;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Shows training progress: on a terminal, a bar redrawn in place during each epoch (batches, loss
+ * per block, samples/s, ETA) and a line per epoch; otherwise only the line per epoch.
+ */
+public final class ProgressListener implements TrainingListener {
+  private static final int BAR = 24;
+  private static final long REDRAW_NANOS = 250_000_000L;
+
+  private final PrintWriter out;
+  private final boolean interactive;
+  private final List<String> blockIds;
+  private int epoch;
+  private int totalEpochs;
+  private long lastDraw;
+  private long epochStart;
+  private int lastWidth;
+
+  /**
+   * Creates the listener.
+   *
+   * @param out where to print
+   * @param interactive true on a terminal (redraws a bar in place)
+   * @param blockIds the block ids, in order
+   */
+  public ProgressListener(PrintWriter out, boolean interactive, List<String> blockIds) {
+    this.out = out;
+    this.interactive = interactive;
+    this.blockIds = List.copyOf(blockIds);
+  }
+
+  @Override
+  public void onEpochStart(int epoch, int totalEpochs, int batches, String activeBlock) {
+    this.epoch = epoch;
+    this.totalEpochs = totalEpochs;
+    this.lastDraw = 0;
+    this.epochStart = System.nanoTime();
+  }
+
+  @Override
+  public void onBatch(int batch, int batches, double[] meanLosses, double samplesPerSecond) {
+    if (!interactive) {
+      return;
+    }
+    long now = System.nanoTime();
+    if (batch < batches && now - lastDraw < REDRAW_NANOS) {
+      return;
+    }
+    lastDraw = now;
+    int filled = (int) ((long) BAR * batch / batches);
+    StringBuilder sb = new StringBuilder();
+    sb.append(String.format(Locale.ROOT, "epoch %d/%d [", epoch, totalEpochs));
+    sb.append("#".repeat(filled)).append(".".repeat(BAR - filled)).append("] ");
+    sb.append(batch).append('/').append(batches).append("  loss");
+    for (int i = 0; i < meanLosses.length; i++) {
+      if (!Double.isNaN(meanLosses[i])) {
+        sb.append(String.format(Locale.ROOT, " %s %.4f", blockIds.get(i), meanLosses[i]));
+      }
+    }
+    double eta = (now - epochStart) / 1e9 / batch * (batches - batch);
+    sb.append(String.format(Locale.ROOT, "  %.0f samples/s  ETA %s", samplesPerSecond, clock(eta)));
+    String line = sb.toString();
+    int pad = Math.max(0, lastWidth - line.length());
+    lastWidth = line.length();
+    out.print("\r" + line + " ".repeat(pad));
+    out.flush();
+  }
+
+  private static String clock(double seconds) {
+    long s = Math.max(0, Math.round(seconds));
+    return s >= 3600
+        ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60)
+        : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
+  }
+
+  @Override
+  public void onEpochEnd(EpochMetrics m) {
+    if (interactive) {
+      out.print("\r" + " ".repeat(lastWidth) + "\r");
+      lastWidth = 0;
+    }
+    StringBuilder sb = new StringBuilder();
+    sb.append(String.format(Locale.ROOT, "epoch %d/%d", m.epoch(), m.totalEpochs()));
+    if (m.activeBlock() != null) {
+      sb.append(" (block ").append(m.activeBlock()).append(')');
+    }
+    sb.append("  loss");
+    for (BlockMetrics b : m.blocks()) {
+      if (!Double.isNaN(b.loss())) {
+        sb.append(String.format(Locale.ROOT, " %s %.4f", b.blockId(), b.loss()));
+      }
+    }
+    if (m.validationAccuracy() != null) {
+      sb.append(String.format(Locale.ROOT, "  val %.4f", m.validationAccuracy()));
+    }
+    sb.append(String.format(Locale.ROOT, "  test %.4f", m.testAccuracy()));
+    sb.append(
+        String.format(
+            Locale.ROOT, "  %.0f samples/s  %.1fs", m.samplesPerSecond(), m.trainSeconds()));
+    out.println(sb);
+    out.flush();
+  }
+}

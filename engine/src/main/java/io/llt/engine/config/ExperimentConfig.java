@@ -1,0 +1,33 @@
+package io.llt.engine.config;
+
+import io.llt.engine.spi.DataConfig;
+
+/**
+ * The root of an experiment file.
+ *
+ * @param name the run name, used for the run directory; letters, digits, '_', '.', '-'
+ * @param seed the run seed from which every random stream is derived; default 42
+ * @param data the data source ({@code type: fashion-mnist}, {@code synthetic}, ...)
+ * @param model the network
+ * @param trainer how it is trained
+ */
+public record ExperimentConfig(
+    String name, Long seed, DataConfig data, ModelConfig model, TrainerConfig trainer) {
+  /** Validates and applies defaults. */
+  public ExperimentConfig {
+    Checks.required("name", name, "a run name such as fmnist-mono-forward");
+    if (!name.matches("[A-Za-z0-9_.-]+")) {
+      throw new InvalidValueException(
+          "name", "must use letters, digits, '_', '.' or '-', found '" + name + "'");
+    }
+    seed = seed == null ? 42L : seed;
+    Checks.required("data", data, "a data source, for example {type: fashion-mnist}");
+    Checks.required("model", model, "the network: model.blocks");
+    Checks.required("trainer", trainer, "at least trainer.epochs");
+  }
+
+  /** Returns a copy with another trainer config. */
+  public ExperimentConfig withTrainer(TrainerConfig t) {
+    return new ExperimentConfig(name, seed, data, model, t);
+  }
+}

@@ -1,0 +1,42 @@
+package io.llt.engine.config;
+
+/**
+ * How the blocks are trained.
+ *
+ * @param schedule {@code simultaneous} (default), {@code greedy} or {@code backprop}
+ * @param epochs epochs over the training data; for {@code greedy}, epochs per block; required, > 0
+ * @param batchSize training batch size; default 128, > 0
+ * @param evalBatchSize batch size for evaluation; default 1000, > 0
+ * @param optimizer default optimizer of every block; default Adam 1e-3
+ * @param keepCheckpoints how many epoch checkpoints to keep (the newest); default 2; 0 keeps all
+ * @param dataType {@code float} (default) or {@code double}
+ */
+public record TrainerConfig(
+    Schedule schedule,
+    Integer epochs,
+    Integer batchSize,
+    Integer evalBatchSize,
+    OptimizerConfig optimizer,
+    Integer keepCheckpoints,
+    String dataType) {
+  /** Validates and applies defaults. */
+  public TrainerConfig {
+    schedule = schedule == null ? Schedule.SIMULTANEOUS : schedule;
+    Checks.required("epochs", epochs, "a positive number of epochs");
+    Checks.positive("epochs", epochs);
+    batchSize = batchSize == null ? 128 : batchSize;
+    Checks.positive("batchSize", batchSize);
+    evalBatchSize = evalBatchSize == null ? 1000 : evalBatchSize;
+    Checks.positive("evalBatchSize", evalBatchSize);
+    optimizer = optimizer == null ? OptimizerConfig.adamDefaults() : optimizer;
+    keepCheckpoints = keepCheckpoints == null ? 2 : keepCheckpoints;
+    Checks.nonNegative("keepCheckpoints", keepCheckpoints);
+    dataType = dataType == null ? "float" : dataType;
+    Checks.oneOf("dataType", dataType, "float", "double");
+  }
+
+  /** Returns a copy with another schedule. */
+  public TrainerConfig withSchedule(Schedule s) {
+    return new TrainerConfig(s, epochs, batchSize, evalBatchSize, optimizer, keepCheckpoints, dataType);
+  }
+}

@@ -1,0 +1,201 @@
+package io.llt.engine.graph;
+
+import io.llt.engine.config.BlockConfig;
+import io.llt.engine.config.ConfigDefaults;
+import io.llt.engine.config.ExperimentConfig;
+import io.llt.engine.config.OptimizerConfig;
+import io.llt.engine.config.Schedule;
+import io.llt.engine.config.TypeRegistry;
+import io.llt.engine.spi.BlockContext;
+import io.llt.engine.spi.Layer;
+import io.llt.engine.spi.LayerConfig;
+import io.llt.engine.spi.LocalRule;
+import io.llt.engine.spi.LocalRuleConfig;
+import io.llt.engine.spi.RuleState;
+import io.llt.engine.util.Seeds;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * Checks a model config against the data's shape (graph-level validation) and builds the block
+ * chain for a schedule. Validation never mutates the config and never fills defaults.
+ */
+public final class GraphBuilder {
+  private final TypeRegistry registry;
+
+  /** Creates a builder that resolves the backprop baseline rule through {@code registry}. */
+  public GraphBuilder(TypeRegistry registry) {
+    this.registry = registry;
+  }
+
+  /**
+   * A graph-level problem: a dotted config path and what is wrong there.
+   *
+   * @param path the dotted path, for example {@code model.blocks[1].layers[0]}
+   * @param message the rule and the fix
+   */
+  public record Issue(String path, String message) {}
+
+  /** Returns the id of block {@code i}: its configured id, or {@code b<i+1>}. */
+  public static String blockId(BlockConfig b, int i) {
+    return b.id() != null ? b.id() : "b" + (i + 1);
+  }
+
+  /**
+   * Validates the model against the data: rules present and compatible with the schedule, unique
+   * block ids, the declared input shape, and every layer's input shape.
+   *
+   * @return every problem found (empty when the graph is valid)
+   */
+  public List<Issue> validate(ExperimentConfig config, long[] inputShape, int numClasses) {
+    List<Issue> issues = new ArrayList<>();
+    var model = config.model();
+    Schedule schedule = config.trainer().schedule();
+    if (model.input() != null) {
+      long[] declared = model.input().stream().mapToLong(Long::longValue).toArray();
+      if (!Arrays.equals(declared, inputShape) && product(declared) != product(inputShape)) {
+        issues.add(
+            new Issue(
+                "model.input",
+                "is "
+                    + model.input()
+                    + " but the data's examples have shape "
+                    + Arrays.toString(inputShape)
+                    + "; remove model.input or make it match"));
+      }
+    }
+    Set<String> ids = new HashSet<>();
+    long[] shape = inputShape;
+    for (int i = 0; i < model.blocks().size(); i++) {
+      BlockConfig b = model.blocks().get(i);
+      String path = "model.blocks[" + i + "]";
+      String id = blockId(b, i);
+      if (!ids.add(id)) {
+        issues.add(new Issue(path + ".id", "'" + id + "' is used by two blocks; ids must be unique"));
+      }
+      LocalRuleConfig rule = b.rule() != null ? b.rule() : model.rule();
+      if (rule == null) {
+        issues.add(
+            new Issue(
+                path + ".rule",
+                "is required (block '" + id + "' has no rule and model.rule is not set)"));
+      } else if (schedule != Schedule.BACKPROP
+          && Schedule.BACKPROP_RULE_ID.equals(registry.idOf(rule))) {
+        issues.add(
+            new Issue(
+                b.rule() != null ? path + ".rule.type" : "model.rule.type",
+                "'backprop' trains the whole graph end to end; set trainer.schedule: backprop"));
+      }
+      for (int j = 0; j < b.layers().size(); j++) {
+        try {
+          Layer l = b.layers().get(j).build(shape, DataType.FLOAT);
+          shape = l.outputShape();
+        } catch (IllegalArgumentException e) {
+          issues.add(
+              new Issue(
+                  path + ".layers[" + j + "]",
+                  "(block '" + id + "') " + e.getMessage()));
+          return issues;
+        }
+      }
+    }
+    return issues;
+  }
+
+  /**
+   * Builds the block chain for the config's schedule and allocates every block's memory. The
+   * config must have passed {@link #validate}.
+   */
+  public BlockGraph build(
+      ExperimentConfig config, long[] inputShape, int numClasses, DataType dataType) {
+    var model = config.model();
+    Schedule schedule = config.trainer().schedule();
+    long seed = config.seed();
+    int n = model.blocks().size();
+    List<Block> blocks = new ArrayList<>();
+    try {
+      if (schedule == Schedule.BACKPROP) {
+        List<Layer> layers = new ArrayList<>();
+        List<Long> seeds = new ArrayList<>();
+        long[] shape = inputShape;
+        for (int i = 0; i < n; i++) {
+          List<LayerConfig> lcs = model.blocks().get(i).layers();
+          for (int j = 0; j < lcs.size(); j++) {
+            Layer l = lcs.get(j).build(shape, dataType);
+            layers.add(l);
+            seeds.add(Seeds.derive(seed, "init", i, j));
+            shape = l.outputShape();
+          }
+        }
+        LocalRule rule = backpropRule(model.rule()).build();
+        BlockContext ctx =
+            new BlockContext("backprop", 0, 1, inputShape, shape, numClasses, dataType);
+        RuleState state = rule.createState(ctx);
+        blocks.add(
+            new Block(
+                "backprop",
+                0,
+                layers,
+                seeds.stream().mapToLong(Long::longValue).toArray(),
+                rule,
+                state,
+                Seeds.derive(seed, "rule-init", n - 1),
+                config.trainer().optimizer(),
+                dataType));
+      } else {
+        long[] shape = inputShape;
+        for (int i = 0; i < n; i++) {
+          BlockConfig b = model.blocks().get(i);
+          List<Layer> layers = new ArrayList<>();
+          long[] seeds = new long[b.layers().size()];
+          long[] in = shape;
+          for (int j = 0; j < b.layers().size(); j++) {
+            Layer l = b.layers().get(j).build(shape, dataType);
+            layers.add(l);
+            seeds[j] = Seeds.derive(seed, "init", i, j);
+            shape = l.outputShape();
+          }
+          LocalRule rule = (b.rule() != null ? b.rule() : model.rule()).build();
+          String id = blockId(b, i);
+          RuleState state =
+              rule.createState(new BlockContext(id, i, n, in, shape, numClasses, dataType));
+          OptimizerConfig opt = b.optimizer() != null ? b.optimizer() : config.trainer().optimizer();
+          blocks.add(
+              new Block(
+                  id, i, layers, seeds, rule, state, Seeds.derive(seed, "rule-init", i), opt,
+                  dataType));
+        }
+      }
+    } catch (RuntimeException e) {
+      blocks.forEach(Block::close);
+      throw e;
+    }
+    return new BlockGraph(List.copyOf(blocks), schedule, inputShape, numClasses);
+  }
+
+  private LocalRuleConfig backpropRule(LocalRuleConfig modelRule) {
+    if (modelRule != null && Schedule.BACKPROP_RULE_ID.equals(registry.idOf(modelRule))) {
+      return modelRule;
+    }
+    Class<?> type =
+        registry
+            .configType(LocalRuleConfig.class, Schedule.BACKPROP_RULE_ID)
+            .orElseThrow(
+                () -> new IllegalStateException("the 'backprop' rule is not on the class path"));
+    @SuppressWarnings("unchecked")
+    Class<? extends Record> rt = (Class<? extends Record>) type;
+    return (LocalRuleConfig) ConfigDefaults.of(rt);
+  }
+
+  private static long product(long[] s) {
+    long p = 1;
+    for (long d : s) {
+      p *= d;
+    }
+    return p;
+  }
+}

@@ -1,0 +1,48 @@
+package io.llt.engine.optim;
+
+import io.llt.engine.config.OptimizerConfig;
+import io.llt.engine.config.OptimizerType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * An optimizer over one block's flat parameter vector. Each block owns one instance and its state.
+ *
+ * <p>Lifecycle: created with the block, {@link #step} once per training batch (inside the block's
+ * workspace, so its temporaries are released with the step), state saved and restored through
+ * {@link #state()}. Not thread-safe.
+ */
+public interface Optimizer {
+  /**
+   * Applies one update in place.
+   *
+   * @param params the flat parameters {@code [1, n]}
+   * @param grads the flat gradients {@code [1, n]}; may be modified (weight decay is added to them)
+   * @param learningRate the learning rate for this step
+   */
+  void step(INDArray params, INDArray grads, double learningRate);
+
+  /** Returns the optimizer state (moments, momentum buffer) as one array, or null when stateless. */
+  INDArray state();
+
+  /** Returns the number of steps taken (Adam's bias correction depends on it). */
+  long steps();
+
+  /** Restores the step count after a checkpoint restore of {@link #state()}. */
+  void restoreSteps(long steps);
+
+  /** Returns the number of state values per parameter (2 for Adam, 1 for SGD with momentum, else 0). */
+  static int stateValuesPerParameter(OptimizerConfig config) {
+    if (config.type() == OptimizerType.ADAM) {
+      return 2;
+    }
+    return config.momentum() > 0 ? 1 : 0;
+  }
+
+  /** Creates the optimizer for a block with {@code n} parameters; state is allocated here. */
+  static Optimizer create(OptimizerConfig config, long n, org.nd4j.linalg.api.buffer.DataType dt) {
+    if (config.type() == OptimizerType.ADAM) {
+      return new AdamOptimizer(config, n, dt);
+    }
+    return new SgdOptimizer(config, n, dt);
+  }
+}

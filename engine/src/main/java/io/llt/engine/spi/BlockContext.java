@@ -1,0 +1,38 @@
+package io.llt.engine.spi;
+
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * What a rule may know about the block it serves when it creates the block's state.
+ *
+ * @param blockId the block's id from the config
+ * @param index the block's position in the chain, from 0
+ * @param blockCount how many blocks the chain has
+ * @param inputShape the block's per-example input shape
+ * @param outputShape the block's per-example output shape
+ * @param numClasses the number of classes of the task
+ * @param dataType the data type of parameters and activations
+ */
+public record BlockContext(
+    String blockId,
+    int index,
+    int blockCount,
+    long[] inputShape,
+    long[] outputShape,
+    int numClasses,
+    DataType dataType) {
+
+  /** Returns the product of the output shape: the width a head on this block sees. */
+  public long outputSize() {
+    long n = 1;
+    for (long d : outputShape) {
+      n *= d;
+    }
+    return n;
+  }
+
+  /** Returns true for the last block of the chain. */
+  public boolean isLast() {
+    return index == blockCount - 1;
+  }
+}

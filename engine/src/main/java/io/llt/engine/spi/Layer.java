@@ -1,0 +1,67 @@
+package io.llt.engine.spi;
+
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.rng.Random;
+
+/**
+ * One layer inside a block: a hand-written forward pass and a backward pass that stays inside its
+ * block.
+ *
+ * <p>Activations between layers are always 2-D, {@code [batch, prod(shape)]} in C order; the
+ * per-example shape is metadata ({@link #inputShape()}, {@link #outputShape()}), so reshaping
+ * layers such as {@code flatten} cost nothing.
+ *
+ * <p>Lifecycle, in order: {@link #bind} once (the block hands the layer views into its flat
+ * parameter and gradient vectors), {@link #initialize} once (or parameters are restored from a
+ * checkpoint), then any number of {@link #forward} calls, each training forward optionally followed
+ * by one {@link #backward}. A layer keeps what its backward needs from the last training forward;
+ * those arrays live in the caller's workspace and are invalid after the step. Not thread-safe: a
+ * layer belongs to one block, and a block to one thread at a time.
+ */
+public interface Layer {
+  /** Returns the per-example input shape, for example {@code [784]} or {@code [1, 28, 28]}. */
+  long[] inputShape();
+
+  /** Returns the per-example output shape. */
+  long[] outputShape();
+
+  /** Returns the number of trainable parameters (0 for parameter-free layers). */
+  long numParams();
+
+  /**
+   * Binds this layer's slices of the block's flat parameter and gradient vectors. Both are row
+   * vectors of length {@link #numParams()} (never called when it is 0).
+   */
+  void bind(INDArray params, INDArray grads);
+
+  /** Initialises the bound parameters in place from {@code rng}. */
+  void initialize(SplittableRandom rng);
+
+  /**
+   * Computes the layer's output for a {@code [batch, prod(inputShape)]} input.
+   *
+   * @param input the input; never modified
+   * @param training true to keep what {@link #backward} needs and to apply training-only behaviour
+   *     (dropout)
+   * @param rng the block's native random stream (used by stochastic layers only)
+   * @return the output, {@code [batch, prod(outputShape)]}
+   */
+  INDArray forward(INDArray input, boolean training, Random rng);
+
+  /**
+   * Back-propagates inside the block: writes (overwrites) this layer's parameter gradients into the
+   * bound gradient view and returns the gradient with respect to the last training input.
+   *
+   * @param gradOutput dL/d(output) of the last training forward
+   * @param needInputGrad false when no layer below needs dL/d(input) (the block's first layer)
+   * @return dL/d(input), or null when {@code needInputGrad} is false
+   */
+  INDArray backward(INDArray gradOutput, boolean needInputGrad);
+
+  /**
+   * Returns how many values per example this layer keeps alive between its forward and its backward
+   * (its activation memory), used by the memory estimate.
+   */
+  long activationValuesPerExample();
+}

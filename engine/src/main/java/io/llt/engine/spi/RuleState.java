@@ -1,0 +1,30 @@
+package io.llt.engine.spi;
+
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A rule's per-block state: its trainable parameters (heads, projection matrices), which live at
+ * the end of the block's flat parameter vector so the block's optimizer updates them with the
+ * layers' parameters, and any fixed state (running statistics, EMA copies).
+ *
+ * <p>Lifecycle: created by {@link LocalRule#createState}, then {@link #bind} once, {@link
+ * #initialize} once (or restored from a checkpoint), used by every step, and closed with the block.
+ */
+public interface RuleState extends AutoCloseable {
+  /** Returns the number of trainable parameters this state adds to the block. */
+  long numParams();
+
+  /** Binds the state's slices of the block's flat parameter and gradient vectors (when numParams > 0). */
+  void bind(INDArray params, INDArray grads);
+
+  /** Initialises the bound parameters in place from {@code rng}. */
+  void initialize(SplittableRandom rng);
+
+  /** Returns how many values per example the rule keeps alive during a step (head activations). */
+  long workingValuesPerExample();
+
+  /** Releases native memory owned by the state itself (not the bound views). Default: nothing. */
+  @Override
+  default void close() {}
+}

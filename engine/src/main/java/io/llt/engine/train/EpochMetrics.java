@@ -1,0 +1,31 @@
+package io.llt.engine.train;
+
+import java.util.List;
+
+/**
+ * The figures of one trainer epoch.
+ *
+ * @param epoch the trainer epoch, from 1
+ * @param totalEpochs the trainer epochs of the run (for greedy: epochs per block times blocks)
+ * @param activeBlock for greedy, the id of the block that trained; otherwise null
+ * @param blocks per-block loss and learning rate
+ * @param validationAccuracy headline validation accuracy (fraction), or null without a split
+ * @param testAccuracy headline test accuracy (fraction)
+ * @param testAccuracyLast test accuracy of the last block's scores
+ * @param testAccuracySum test accuracy of the sum of all blocks' scores
+ * @param samplesPerSecond training throughput of the epoch (evaluation excluded)
+ * @param trainSeconds training wall time of the epoch
+ * @param peakNativeBytes the run's native high-water mark so far
+ */
+public record EpochMetrics(
+    int epoch,
+    int totalEpochs,
+    String activeBlock,
+    List<BlockMetrics> blocks,
+    Double validationAccuracy,
+    double testAccuracy,
+    double testAccuracyLast,
+    double testAccuracySum,
+    double samplesPerSecond,
+    double trainSeconds,
+    long peakNativeBytes) {}

@@ -1,0 +1,251 @@
+package io.llt.engine.train;
+
+import io.llt.engine.config.ExperimentConfig;
+import io.llt.engine.config.Schedule;
+import io.llt.engine.config.TrainerConfig;
+import io.llt.engine.data.Batch;
+import io.llt.engine.data.Batches;
+import io.llt.engine.data.DataSplits;
+import io.llt.engine.graph.Block;
+import io.llt.engine.graph.BlockGraph;
+import io.llt.engine.memory.MemoryProbe;
+import io.llt.engine.spi.StepResult;
+import io.llt.engine.util.Seeds;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Trains a block chain with one of the schedules.
+ *
+ * <p>A trainer epoch is one pass over the training data. For {@code simultaneous} and {@code
+ * backprop} there are {@code trainer.epochs} of them, each updating every block on every batch.
+ * For {@code greedy} there are {@code trainer.epochs} per block: block k trains on the outputs of
+ * the frozen blocks before it, and the blocks after it wait. After each trainer epoch the chain is
+ * evaluated (validation and test), a checkpoint is written, and the listener is told.
+ *
+ * <p>Every random stream is derived from the run seed and the trainer epoch (shuffling) or block
+ * and epoch (dropout), so a run resumed from a checkpoint continues bit-identically. Not
+ * thread-safe; the pipelined schedule plugs in as another implementation of the per-batch sweep
+ * ({@link #trainEpoch}).
+ */
+public final class Trainer {
+  private final ExperimentConfig config;
+  private final BlockGraph graph;
+  private final DataSplits data;
+  private final RunDirectory runDir;
+  private final TrainingListener listener;
+  private final MemoryProbe probe;
+  private long globalStep;
+
+  /**
+   * Creates a trainer.
+   *
+   * @param config the resolved experiment config
+   * @param graph the chain built for {@code config.trainer().schedule()}
+   * @param data the loaded splits
+   * @param runDir where checkpoints and metrics go, or null for none (tests, benchmarks)
+   * @param listener progress hooks
+   * @param probe the native memory probe, or null
+   */
+  public Trainer(
+      ExperimentConfig config,
+      BlockGraph graph,
+      DataSplits data,
+      RunDirectory runDir,
+      TrainingListener listener,
+      MemoryProbe probe) {
+    this.config = config;
+    this.graph = graph;
+    this.data = data;
+    this.runDir = runDir;
+    this.listener = listener == null ? new TrainingListener() {} : listener;
+    this.probe = probe;
+  }
+
+  /** Returns the number of trainer epochs of the whole run. */
+  public int totalEpochs() {
+    TrainerConfig t = config.trainer();
+    return t.schedule() == Schedule.GREEDY ? t.epochs() * graph.blocks().size() : t.epochs();
+  }
+
+  /**
+   * Trains from trainer epoch {@code startEpoch} (0 for a new run, the checkpoint's epoch count
+   * for a resumed one) to the end.
+   */
+  public TrainingResult fit(int startEpoch) {
+    long t0 = System.nanoTime();
+    int total = totalEpochs();
+    List<EpochMetrics> all = new ArrayList<>();
+    long samples = 0;
+    double trainSeconds = 0;
+    Evaluator.Accuracy test = null;
+    for (int t = startEpoch; t < total; t++) {
+      EpochRun run = trainEpoch(t, Integer.MAX_VALUE);
+      samples += run.samples();
+      trainSeconds += run.seconds();
+      int evalBlocks = activeBlock(t) < 0 ? graph.blocks().size() : activeBlock(t) + 1;
+      int evalBatch = config.trainer().evalBatchSize();
+      Double val = null;
+      if (data.validation() != null) {
+        val = Evaluator.evaluate(graph, evalBlocks, data.validation(), evalBatch).headline();
+      }
+      test = Evaluator.evaluate(graph, evalBlocks, data.test(), evalBatch);
+      List<BlockMetrics> bm = new ArrayList<>();
+      for (int i = 0; i < graph.blocks().size(); i++) {
+        bm.add(new BlockMetrics(graph.blocks().get(i).id(), run.losses()[i], run.rates()[i]));
+      }
+      long peak = probe == null ? -1 : probe.peakNativeBytes();
+      EpochMetrics m =
+          new EpochMetrics(
+              t + 1,
+              total,
+              activeBlock(t) < 0 ? null : graph.blocks().get(activeBlock(t)).id(),
+              bm,
+              val,
+              test.headline(),
+              test.last(),
+              test.sum(),
+              run.samples() / run.seconds(),
+              run.seconds(),
+              peak);
+      all.add(m);
+      if (runDir != null) {
+        try {
+          runDir.appendMetrics(m);
+          runDir.writeCheckpoint(graph, t + 1, config.trainer().keepCheckpoints());
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+      listener.onEpochEnd(m);
+    }
+    if (test == null) {
+      test = Evaluator.evaluate(graph, graph.blocks().size(), data.test(), config.trainer().evalBatchSize());
+    }
+    double wall = (System.nanoTime() - t0) / 1e9;
+    return new TrainingResult(
+        all,
+        test.headline(),
+        test.last(),
+        test.sum(),
+        trainSeconds > 0 ? samples / trainSeconds : 0,
+        probe == null ? -1 : probe.peakNativeBytes(),
+        wall);
+  }
+
+  /**
+   * The outcome of one epoch's training sweep.
+   *
+   * @param losses mean loss per block (NaN for blocks that did not train)
+   * @param rates learning rate per block (NaN for blocks that did not train)
+   * @param samples examples processed
+   * @param seconds wall time of the sweep
+   */
+  public record EpochRun(double[] losses, double[] rates, long samples, double seconds) {}
+
+  /** Returns the index of the block greedy trains in trainer epoch {@code t}, or -1 for the other schedules. */
+  public int activeBlock(int t) {
+    return config.trainer().schedule() == Schedule.GREEDY ? t / config.trainer().epochs() : -1;
+  }
+
+  /**
+   * Runs the training sweep of trainer epoch {@code t} over at most {@code batchLimit} batches
+   * (benchmarks use a limit; training uses all batches).
+   */
+  public EpochRun trainEpoch(int t, int batchLimit) {
+    List<Block> blocks = graph.blocks();
+    int n = blocks.size();
+    long seed = config.seed();
+    int active = activeBlock(t);
+    int epochInBlock = active < 0 ? t : t % config.trainer().epochs();
+    double[] rates = new double[n];
+    double[] sums = new double[n];
+    double[] means = new double[n];
+    java.util.Arrays.fill(rates, Double.NaN);
+    for (int i = 0; i < n; i++) {
+      Block b = blocks.get(i);
+      b.rng().setSeed(Seeds.derive(seed, "dropout", i, t));
+      if (active < 0 || active == i) {
+        var opt = b.optimizerConfig();
+        rates[i] =
+            opt.schedule().learningRate(opt.learningRate(), epochInBlock, config.trainer().epochs());
+      }
+    }
+    int batchSize = config.trainer().batchSize();
+    int batches = Math.min(batchLimit, Batches.numBatches(data.train().size(), batchSize));
+    listener.onEpochStart(t + 1, totalEpochs(), batches, active < 0 ? null : blocks.get(active).id());
+    Iterator<Batch> it = Batches.shuffled(data.train(), batchSize, Seeds.derive(seed, "shuffle", t));
+    long samples = 0;
+    long start = System.nanoTime();
+    for (int k = 0; k < batches && it.hasNext(); k++) {
+      try (Batch batch = it.next()) {
+        INDArray x = batch.features();
+        int last = active < 0 ? n - 1 : active;
+        for (int i = 0; i <= last; i++) {
+          Block b = blocks.get(i);
+          boolean trains = active < 0 || i == active;
+          INDArray next;
+          if (trains) {
+            StepResult r = trainStep(b, x, batch.labels(), rates[i], i < last, t);
+            sums[i] += r.loss();
+            next = r.output();
+          } else {
+            next = inferenceStep(b, x);
+          }
+          if (x != batch.features()) {
+            x.close();
+          }
+          x = next;
+        }
+        samples += batch.classes().length;
+        for (int i = 0; i < n; i++) {
+          means[i] = (active < 0 || i == active) ? sums[i] / (k + 1) : Double.NaN;
+        }
+        listener.onBatch(k + 1, batches, means, samples / ((System.nanoTime() - start) / 1e9));
+      }
+    }
+    if (probe != null) {
+      probe.sample();
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    return new EpochRun(means.clone(), rates, samples, seconds);
+  }
+
+  /**
+   * One local step of block {@code b}: the rule's forward, objective and gradients, then the
+   * block's optimizer, all inside the block's workspace. Returns the block's pre-update output
+   * detached from the workspace (or null when {@code keepOutput} is false) and the loss.
+   */
+  private StepResult trainStep(
+      Block b, INDArray x, INDArray labels, double lr, boolean keepOutput, int epoch) {
+    globalStep++;
+    try (MemoryWorkspace ws = b.openWorkspace()) {
+      StepResult r = b.rule().step(b, b.state(), x, labels);
+      if (!Double.isFinite(r.loss())) {
+        throw new TrainingDivergedException(b.id(), epoch, globalStep, r.loss());
+      }
+      INDArray out = keepOutput ? detach(r.output()) : null;
+      b.optimizer().step(b.params(), b.grads(), lr);
+      return new StepResult(out, r.loss());
+    }
+  }
+
+  /** Forward through a frozen block, detached output. */
+  private static INDArray inferenceStep(Block b, INDArray x) {
+    try (MemoryWorkspace ws = b.openWorkspace()) {
+      return detach(b.forward(x, false));
+    }
+  }
+
+  private static INDArray detach(INDArray a) {
+    try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+      return a.dup();
+    }
+  }
+}

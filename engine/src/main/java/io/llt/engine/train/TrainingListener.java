@@ -1,0 +1,23 @@
+package io.llt.engine.train;
+
+/**
+ * Hooks the trainer calls on its own thread, in order: {@link #onEpochStart}, {@link #onBatch}
+ * per batch, {@link #onEpochEnd}. Implementations must be fast (they run on the training path).
+ */
+public interface TrainingListener {
+  /** Called before an epoch's first batch. */
+  default void onEpochStart(int epoch, int totalEpochs, int batches, String activeBlock) {}
+
+  /**
+   * Called after each batch.
+   *
+   * @param batch the batch index, from 1
+   * @param batches the number of batches in the epoch
+   * @param meanLosses the running mean loss per block this epoch
+   * @param samplesPerSecond the epoch's throughput so far
+   */
+  default void onBatch(int batch, int batches, double[] meanLosses, double samplesPerSecond) {}
+
+  /** Called after an epoch was evaluated and checkpointed. */
+  default void onEpochEnd(EpochMetrics metrics) {}
+}

@@ -1,0 +1,103 @@
+package io.llt.layers.activation;
+
+import io.llt.engine.config.Checks;
+import io.llt.engine.spi.Layer;
+import io.llt.engine.spi.LayerConfig;
+import io.llt.engine.spi.LayerProvider;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.rng.Random;
+
+/** A stand-alone element-wise activation ({@code type: activation}). */
+public final class ActivationLayer implements Layer {
+  /**
+   * Config of an activation layer.
+   *
+   * @param function {@code relu}, {@code tanh}, {@code sigmoid} or {@code identity}; required
+   */
+  public record Config(Activation function) implements LayerConfig {
+    /** Validates. */
+    public Config {
+      Checks.required("function", function, "relu, tanh, sigmoid or identity");
+    }
+
+    @Override
+    public Layer build(long[] inputShape, DataType dataType) {
+      return new ActivationLayer(function, inputShape);
+    }
+  }
+
+  /** Registers {@code type: activation}. */
+  public static final class Provider implements LayerProvider {
+    @Override
+    public String id() {
+      return "activation";
+    }
+
+    @Override
+    public Class<Config> configType() {
+      return Config.class;
+    }
+
+    @Override
+    public String description() {
+      return "element-wise relu, tanh, sigmoid or identity";
+    }
+  }
+
+  private final Activation function;
+  private final long[] shape;
+  private INDArray lastOutput;
+
+  private ActivationLayer(Activation function, long[] shape) {
+    this.function = function;
+    this.shape = shape.clone();
+  }
+
+  @Override
+  public long[] inputShape() {
+    return shape.clone();
+  }
+
+  @Override
+  public long[] outputShape() {
+    return shape.clone();
+  }
+
+  @Override
+  public long numParams() {
+    return 0;
+  }
+
+  @Override
+  public void bind(INDArray params, INDArray grads) {}
+
+  @Override
+  public void initialize(SplittableRandom rng) {}
+
+  @Override
+  public INDArray forward(INDArray input, boolean training, Random rng) {
+    INDArray a = function.applyInPlace(input.dup());
+    if (training) {
+      lastOutput = a;
+    }
+    return a;
+  }
+
+  @Override
+  public INDArray backward(INDArray gradOutput, boolean needInputGrad) {
+    INDArray g = needInputGrad ? function.backward(gradOutput, lastOutput) : null;
+    lastOutput = null;
+    return g;
+  }
+
+  @Override
+  public long activationValuesPerExample() {
+    long n = 1;
+    for (long d : shape) {
+      n *= d;
+    }
+    return n;
+  }
+}

@@ -1,0 +1,73 @@
+package io.llt.rules.backprop;
+
+import io.llt.engine.graph.Block;
+import io.llt.engine.spi.BlockContext;
+import io.llt.engine.spi.LocalRule;
+import io.llt.engine.spi.LocalRuleConfig;
+import io.llt.engine.spi.LocalRuleProvider;
+import io.llt.engine.spi.RuleState;
+import io.llt.engine.spi.StepResult;
+import io.llt.rules.common.SoftmaxHead;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The backprop baseline: the {@code backprop} schedule fuses every layer of the graph into one
+ * block, and this rule adds a softmax output layer (linear with bias, PyTorch's default init) and
+ * cross-entropy, then chains the same layers' backward passes end to end. Using the very same
+ * layer kernels as the local rules means a comparison measures the algorithm, not two
+ * implementations.
+ */
+public final class BackpropRule implements LocalRule {
+  /** Config of the baseline ({@code type: backprop}); it has no settings. */
+  public record Config() implements LocalRuleConfig {
+    @Override
+    public LocalRule build() {
+      return new BackpropRule(this);
+    }
+  }
+
+  /** Registers {@code type: backprop}. */
+  public static final class Provider implements LocalRuleProvider {
+    @Override
+    public String id() {
+      return "backprop";
+    }
+
+    @Override
+    public Class<Config> configType() {
+      return Config.class;
+    }
+
+    @Override
+    public String description() {
+      return "end-to-end backprop baseline: softmax output layer, cross-entropy, same layer kernels";
+    }
+  }
+
+  private final Config config;
+
+  private BackpropRule(Config config) {
+    this.config = config;
+  }
+
+  @Override
+  public Config config() {
+    return config;
+  }
+
+  @Override
+  public RuleState createState(BlockContext context) {
+    return new SoftmaxHead(
+        context.outputSize(), context.numClasses(), true, SoftmaxHead.Init.UNIFORM_FAN_IN);
+  }
+
+  @Override
+  public StepResult step(Block block, RuleState state, INDArray input, INDArray labels) {
+    return ((SoftmaxHead) state).step(block, input, labels);
+  }
+
+  @Override
+  public INDArray scores(Block block, RuleState state, INDArray output) {
+    return ((SoftmaxHead) state).scores(output);
+  }
+}

@@ -1,0 +1,149 @@
+package io.llt.rules.common;
+
+import io.llt.engine.graph.Block;
+import io.llt.engine.spi.RuleState;
+import io.llt.engine.spi.StepResult;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * A linear head with softmax cross-entropy on top of a block: class scores {@code G = a P (+ c)},
+ * loss {@code L = -(1/B) sum_b log softmax(G)[b, y_b]}, and its closed-form gradients
+ * {@code dG = (softmax(G) - onehot(y)) / B}, {@code dP = a^T dG}, {@code dc = sum_b dG},
+ * {@code da = dG P^T}.
+ *
+ * <p>P is stored as {@code [width, classes]}, the transpose of the paper's {@code M in R^{C x N}}
+ * (Mono-Forward), so that {@code G = a P} needs no transpose. This state is a {@link RuleState}:
+ * P and c live at the end of the block's flat parameter vector and are updated by the block's
+ * optimizer together with the layers.
+ */
+public final class SoftmaxHead implements RuleState {
+  /** How the projection is initialised. */
+  public enum Init {
+    /** U(-1/sqrt(width), 1/sqrt(width)), PyTorch's nn.Linear default (bias too). */
+    UNIFORM_FAN_IN,
+    /** N(0, 1), as one Mono-Forward re-implementation does (saturates wide layers: pitfall 2). */
+    NORMAL
+  }
+
+  private final long width;
+  private final long classes;
+  private final boolean bias;
+  private final Init init;
+  private INDArray p;
+  private INDArray c;
+  private INDArray dp;
+  private INDArray dc;
+
+  /**
+   * Creates the head state.
+   *
+   * @param width the block's output width N
+   * @param classes the number of classes C
+   * @param bias whether the head has a bias c
+   * @param init the initialisation of P (and c)
+   */
+  public SoftmaxHead(long width, long classes, boolean bias, Init init) {
+    this.width = width;
+    this.classes = classes;
+    this.bias = bias;
+    this.init = init;
+  }
+
+  @Override
+  public long numParams() {
+    return width * classes + (bias ? classes : 0);
+  }
+
+  @Override
+  public void bind(INDArray params, INDArray grads) {
+    long np = width * classes;
+    p = params.get(NDArrayIndex.all(), NDArrayIndex.interval(0, np)).reshape('c', width, classes);
+    dp = grads.get(NDArrayIndex.all(), NDArrayIndex.interval(0, np)).reshape('c', width, classes);
+    if (bias) {
+      c = params.get(NDArrayIndex.all(), NDArrayIndex.interval(np, np + classes));
+      dc = grads.get(NDArrayIndex.all(), NDArrayIndex.interval(np, np + classes));
+    }
+  }
+
+  @Override
+  public void initialize(SplittableRandom rng) {
+    double[] v = new double[(int) (width * classes)];
+    double bound = 1.0 / Math.sqrt(width);
+    for (int i = 0; i < v.length; i++) {
+      v[i] = init == Init.NORMAL ? gaussian(rng) : (rng.nextDouble() * 2 - 1) * bound;
+    }
+    try (INDArray src = Nd4j.create(v, new long[] {width, classes}, 'c').castTo(p.dataType())) {
+      p.assign(src);
+    }
+    if (bias) {
+      double[] cb = new double[(int) classes];
+      for (int i = 0; i < cb.length; i++) {
+        cb[i] = init == Init.NORMAL ? 0 : (rng.nextDouble() * 2 - 1) * bound;
+      }
+      try (INDArray src = Nd4j.create(cb, new long[] {1, classes}, 'c').castTo(c.dataType())) {
+        c.assign(src);
+      }
+    }
+  }
+
+  private static double gaussian(SplittableRandom rng) {
+    double u1 = 1.0 - rng.nextDouble();
+    double u2 = rng.nextDouble();
+    return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+  }
+
+  /** Returns the projection P {@code [width, classes]} (a view into the block's parameters). */
+  public INDArray projection() {
+    return p;
+  }
+
+  /** Returns the bias row {@code [1, classes]}, or null. */
+  public INDArray bias() {
+    return c;
+  }
+
+  /** Returns the class scores {@code G = a P (+ c)} for block outputs {@code a}. */
+  public INDArray scores(INDArray a) {
+    INDArray g = Nd4j.matmul(a, p);
+    if (c != null) {
+      g.addiRowVector(c);
+    }
+    return g;
+  }
+
+  /**
+   * One training step: forward through the block, the head's loss, the head's gradients, and the
+   * block's backward from {@code da}. Writes every gradient of the block; applies no update.
+   */
+  public StepResult step(Block block, INDArray input, INDArray labels) {
+    INDArray a = block.forward(input, true);
+    INDArray g = scores(a);
+    double batch = g.size(0);
+    // stable log-softmax: G - max - log(sum(exp(G - max)))
+    INDArray max = g.max(true, 1);
+    INDArray shifted = g.subColumnVector(max);
+    INDArray e = Transforms.exp(shifted, true);
+    INDArray sumE = e.sum(true, 1);
+    INDArray logZ = Transforms.log(sumE, true);
+    // loss = mean_b(logZ_b - shifted[b, y_b])
+    double loss = (logZ.sumNumber().doubleValue() - shifted.mul(labels).sumNumber().doubleValue()) / batch;
+    INDArray dg = e.diviColumnVector(sumE).subi(labels).divi(batch);
+    Nd4j.matmul(a, dg, dp, true, false, false);
+    if (dc != null) {
+      dc.assign(dg.sum(0).reshape(1, classes));
+    }
+    INDArray da = Nd4j.matmul(dg, p, false, true, false);
+    block.backward(da);
+    return new StepResult(a, loss);
+  }
+
+  @Override
+  public long workingValuesPerExample() {
+    // scores, shifted scores, exp, gradient of scores, gradient w.r.t. the block output
+    return 4 * classes + width;
+  }
+}
