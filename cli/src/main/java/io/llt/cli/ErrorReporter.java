@@ -18,13 +18,13 @@ final class ErrorReporter implements IExecutionExceptionHandler, IExitCodeExcept
     PrintWriter err = cl.getErr();
     boolean verbose = parsed != null && isVerbose(parsed);
     if (ex instanceof LltException) {
-      err.println(cl.getColorScheme().errorText("error: ") + ex.getMessage());
+      err.println(cl.getColorScheme().errorText("error: ").toString() + ex.getMessage());
       if (verbose) {
         err.println(stackTrace(ex));
       }
     } else {
       err.println(
-          cl.getColorScheme().errorText("internal error (a bug in llt, please report it): ")
+          cl.getColorScheme().errorText("internal error (a bug in llt, please report it): ").toString()
               + ex);
       err.println(stackTrace(ex));
     }

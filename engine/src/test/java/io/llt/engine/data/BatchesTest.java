@@ -133,35 +133,4 @@ class BatchesTest {
     assertThatThrownBy(() -> Batches.shuffled(dataset, -1, 1))
         .hasMessage("batchSize must be > 0, found -1");
   }
-
-  @Test
-  void gatheringA128RowBatchOf784FloatsIsFast() {
-    int n = 10_000;
-    INDArray x = Nd4j.rand(DataType.FLOAT, n, 784);
-    Dataset big = new Dataset(x, new int[n], 10, new long[] {1, 28, 28});
-    try {
-      for (int warm = 0; warm < 3; warm++) {
-        drain(Batches.shuffled(big, 128, warm), false);
-      }
-      long t0 = System.nanoTime();
-      int count = drain(Batches.shuffled(big, 128, 42), false);
-      double msPerBatch = (System.nanoTime() - t0) / 1e6 / count;
-      assertThat(count).isEqualTo(Batches.numBatches(n, 128));
-      // about 0.5 ms idle and 1-2 ms on a loaded 2-core machine, mostly first-touch of the fresh
-      // array; the bound only catches a per-element copy, which would take tens of ms
-      assertThat(msPerBatch).as("ms per 128-row batch").isLessThan(10.0);
-    } finally {
-      x.close();
-    }
-  }
-
-  private static int drain(Iterator<Batch> it, boolean unused) {
-    int count = 0;
-    while (it.hasNext()) {
-      try (Batch b = it.next()) {
-        count += b.size() > 0 ? 1 : 0;
-      }
-    }
-    return count;
-  }
 }

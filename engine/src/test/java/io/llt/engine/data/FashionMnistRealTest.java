@@ -23,9 +23,7 @@ class FashionMnistRealTest {
         "Fashion-MNIST is not installed under /usr/share/datasets/fashion-mnist");
     DataContext context = new DataContext(home, Map.of(), home, SYSTEM, false, DataType.FLOAT, 1L);
 
-    long t0 = System.nanoTime();
     DataSplits s = new FashionMnistConfig(null, 5000, null, null, null).load(context);
-    long ms = (System.nanoTime() - t0) / 1_000_000;
     try {
       assertThat(s.train().size()).isEqualTo(55000);
       assertThat(s.validation().size()).isEqualTo(5000);
@@ -46,7 +44,6 @@ class FashionMnistRealTest {
       assertThat(s.files().get(0).sha256())
           .isEqualTo(DownloadSource.FASHION_MNIST.sha256ByFile().get("train-images-idx3-ubyte.gz"));
       assertThat(Files.exists(home.resolve(".cache"))).isFalse();
-      assertThat(ms).as("milliseconds to load Fashion-MNIST").isLessThan(10_000);
     } finally {
       s.train().features().close();
       s.validation().features().close();

