@@ -1,0 +1,169 @@
+package io.llt.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llt.engine.config.ConfigLoader;
+import io.llt.engine.config.ExperimentConfig;
+import io.llt.engine.config.TypeRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code llt train}, {@code --resume}, {@code eval} and {@code bench} end to end on the smoke configs. */
+class TrainCommandTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir Path tmp;
+
+  private Path onlyRun(Path runs) throws IOException {
+    try (Stream<Path> s = Files.list(runs)) {
+      List<Path> all = s.collect(Collectors.toList());
+      assertThat(all).hasSize(1);
+      return all.get(0);
+    }
+  }
+
+  @Test
+  void everySmokeConfigTrainsEndToEnd() throws IOException {
+    List<Path> smoke;
+    try (Stream<Path> s = Files.list(Path.of("..", "configs", "smoke"))) {
+      smoke = s.filter(p -> p.toString().endsWith(".yaml")).sorted().collect(Collectors.toList());
+    }
+    assertThat(smoke).isNotEmpty();
+    for (Path config : smoke) {
+      if (config.toString().contains("fashion-mnist")
+          && !Files.exists(Path.of("/usr/share/datasets/fashion-mnist"))) {
+        continue; // needs the dataset package, which .ci/run installs
+      }
+      Path runs = tmp.resolve(config.getFileName().toString());
+      Cli r = Cli.run("train", config.toString(), "--runs-dir", runs.toString(), "--offline");
+      assertThat(r.exit).as(config + "\n" + r).isZero();
+      assertThat(r.out).contains("test accuracy");
+    }
+  }
+
+  @Test
+  void aRunWritesConfigMetricsCheckpointsAndSummary() throws IOException {
+    Path runs = tmp.resolve("runs");
+    Cli r = Cli.run("train", ValidateCommandTest.SMOKE, "--runs-dir", runs.toString(), "--set", "trainer.epochs=3");
+    assertThat(r.exit).as(r.toString()).isZero();
+    assertThat(r.out).contains("epoch 1/3", "epoch 3/3", "test accuracy");
+    Path run = onlyRun(runs);
+
+    JsonNode s = JSON.readTree(run.resolve("summary.json").toFile());
+    for (String field :
+        List.of("name", "rule", "schedule", "dataset", "epochs", "batchSize", "testAccuracy",
+            "samplesPerSecond", "peakNativeBytes", "wallSeconds", "engineCommit", "date")) {
+      assertThat(s.has(field)).as("summary.json has " + field).isTrue();
+    }
+    assertThat(s.get("rule").asText()).isEqualTo("mono-forward");
+    assertThat(s.get("schedule").asText()).isEqualTo("simultaneous");
+    assertThat(s.get("epochs").asInt()).isEqualTo(3);
+    assertThat(s.get("testAccuracy").asDouble()).isBetween(0.0, 1.0);
+    assertThat(s.get("peakNativeBytes").asLong()).isPositive();
+
+    List<String> metrics = Files.readAllLines(run.resolve("metrics.jsonl"));
+    assertThat(metrics).hasSize(3 * 3); // two block lines and one epoch line per epoch
+    assertThat(JSON.readTree(metrics.get(0)).get("block").asText()).isEqualTo("b1");
+    assertThat(run.resolve("checkpoints/epoch-0003.ckpt")).exists();
+    assertThat(run.resolve("checkpoints/epoch-0002.ckpt")).exists();
+    assertThat(run.resolve("checkpoints/epoch-0001.ckpt")).as("only the newest 2 are kept").doesNotExist();
+
+    // the resolved config loads back into an equal record, with the override applied
+    ConfigLoader loader = new ConfigLoader(TypeRegistry.load());
+    ExperimentConfig resolved = loader.load(run.resolve("config.yaml"), ExperimentConfig.class, List.of()).config();
+    ExperimentConfig original =
+        loader.load(Path.of(ValidateCommandTest.SMOKE), ExperimentConfig.class, List.of("trainer.epochs=3")).config();
+    assertThat(resolved).isEqualTo(original);
+
+    // eval reproduces the final test accuracy from the last checkpoint
+    Cli e = Cli.run("eval", run.toString(), "--json", "--offline");
+    assertThat(e.exit).as(e.toString()).isZero();
+    assertThat(JSON.readTree(e.out).get("testAccuracy").asDouble()).isEqualTo(s.get("testAccuracy").asDouble());
+  }
+
+  @Test
+  void resumeAfterAnInterruptionGivesTheSameFinalParameters() throws IOException {
+    Path runs = tmp.resolve("runs");
+    Cli r = Cli.run("train", ValidateCommandTest.SMOKE, "--runs-dir", runs.toString(), "--set", "trainer.keepCheckpoints=0");
+    assertThat(r.exit).as(r.toString()).isZero();
+    Path run = onlyRun(runs);
+    Path last = run.resolve("checkpoints/epoch-0003.ckpt");
+    byte[] uninterrupted = Files.readAllBytes(last);
+    String summary = Files.readString(run.resolve("summary.json"));
+    // simulate a crash during epoch 3: its checkpoint, summary and metrics never got written
+    Files.delete(last);
+    Files.delete(run.resolve("summary.json"));
+    List<String> lines = Files.readAllLines(run.resolve("metrics.jsonl"));
+    Files.write(run.resolve("metrics.jsonl"), lines.subList(0, 6));
+
+    Cli resumed = Cli.run("train", "--resume", run.toString());
+    assertThat(resumed.exit).as(resumed.toString()).isZero();
+    assertThat(resumed.out).contains("resuming after epoch 2").contains("epoch 3/3").doesNotContain("epoch 2/3");
+    assertThat(Files.readAllBytes(last)).as("checkpoint after epoch 3").isEqualTo(uninterrupted);
+    assertThat(Files.readAllLines(run.resolve("metrics.jsonl"))).hasSize(9);
+    assertThat(JSON.readTree(run.resolve("summary.json").toFile()).get("testAccuracy"))
+        .isEqualTo(JSON.readTree(summary).get("testAccuracy"));
+  }
+
+  @Test
+  void benchReportsThroughputAndPeakMemoryPerSchedule() throws IOException {
+    Path out = tmp.resolve("bench.json");
+    Cli r = Cli.run("bench", ValidateCommandTest.SMOKE, "--warmup", "2", "--batches", "4", "--repeats", "1", "--output", out.toString());
+    assertThat(r.exit).as(r.toString()).isZero();
+    JsonNode j = JSON.readTree(out.toFile());
+    assertThat(j.get("results")).hasSize(2);
+    assertThat(j.get("results").get(0).get("schedule").asText()).isEqualTo("simultaneous");
+    assertThat(j.get("results").get(1).get("schedule").asText()).isEqualTo("backprop");
+    for (JsonNode res : j.get("results")) {
+      assertThat(res.get("samplesPerSecond").asDouble()).isPositive();
+      assertThat(res.get("peakNativeBytes").asLong()).isPositive();
+    }
+    assertThat(j.get("throughputRatio").asDouble()).isPositive();
+    assertThat(JSON.readTree(r.out)).isEqualTo(j);
+  }
+
+  @Test
+  void divergenceStopsWithExitCode3NamingTheBlock() {
+    Cli r =
+        Cli.run("train", ValidateCommandTest.SMOKE, "--runs-dir", tmp.resolve("runs").toString(),
+            "--set", "trainer.optimizer={type: sgd, learningRate: 1.0e+30}");
+    assertThat(r.exit).as(r.toString()).isEqualTo(3);
+    assertThat(r.err).contains("training diverged", "block 'b").contains("learningRate");
+    assertThat(r.err).doesNotContain("\tat ");
+  }
+
+  @Test
+  void aTruncatedDatasetFileIsAClearBadInputError() throws IOException {
+    Path dir = tmp.resolve("data");
+    Files.createDirectories(dir);
+    byte[] header = {0, 0, 8, 3, 0, 0, 0, 10, 0, 0, 0, 28, 0, 0, 0, 28, 1, 2, 3};
+    Files.write(dir.resolve("train-images-idx3-ubyte"), header);
+    Files.write(dir.resolve("train-labels-idx1-ubyte"), new byte[] {0, 0, 8, 1, 0, 0, 0, 10, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+    Files.write(dir.resolve("t10k-images-idx3-ubyte"), header);
+    Files.write(dir.resolve("t10k-labels-idx1-ubyte"), new byte[] {0, 0, 8, 1, 0, 0, 0, 10, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+    Cli r =
+        Cli.run("train", "../configs/smoke/fashion-mnist-tiny.yaml", "--runs-dir", tmp.resolve("runs").toString(),
+            "--offline", "--set", "data.path=" + dir.toAbsolutePath(), "--set", "data.validation=0",
+            "--set", "data.trainLimit=null", "--set", "data.testLimit=null");
+    assertThat(r.exit).as(r.toString()).isEqualTo(2);
+    assertThat(r.err).contains("train-images-idx3-ubyte").contains("truncated");
+    assertThat(r.err.strip().lines().count()).as("one line").isEqualTo(1);
+  }
+
+  @Test
+  void badArgumentsAreExitCode2() {
+    assertThat(Cli.run("train").exit).isEqualTo(2);
+    assertThat(Cli.run("train", ValidateCommandTest.SMOKE, "--set", "trainer.epochs").exit).isEqualTo(2);
+    assertThat(Cli.run("list", "widgets").exit).isEqualTo(2);
+    Cli list = Cli.run("list", "rules");
+    assertThat(list.exit).isZero();
+    assertThat(list.out).contains("mono-forward", "backprop");
+  }
+}

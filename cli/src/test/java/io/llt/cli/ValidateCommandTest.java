@@ -1,0 +1,120 @@
+package io.llt.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** {@code llt validate}: every config under configs/ is valid, and every check rejects bad input by path and value. */
+class ValidateCommandTest {
+  static final Path CONFIGS = Path.of("..", "configs");
+  static final String SMOKE = "../configs/smoke/mono-forward-synthetic.yaml";
+
+  @TempDir Path tmp;
+
+  @Test
+  void everyConfigInTheRepositoryValidates() throws IOException {
+    List<String> files;
+    try (Stream<Path> s = Files.walk(CONFIGS)) {
+      files = s.filter(p -> p.toString().endsWith(".yaml")).map(Path::toString).sorted().collect(Collectors.toList());
+    }
+    assertThat(files).hasSizeGreaterThanOrEqualTo(7);
+    String[] args = Stream.concat(Stream.of("validate"), files.stream()).toArray(String[]::new);
+    Cli r = Cli.run(args);
+    assertThat(r.exit).as(r.toString()).isZero();
+    for (String f : files) {
+      assertThat(r.out).contains("ok      " + f);
+    }
+  }
+
+  @Test
+  void aFileWithThreeMistakesReportsAllThreeWithLineAndColumn() throws IOException {
+    Path f = tmp.resolve("three.yaml");
+    Files.writeString(
+        f,
+        String.join(
+            "\n",
+            "name: three-mistakes",
+            "data: {type: synthetic}",
+            "model:",
+            "  rule: {type: mono-forwad}",
+            "  blocks:",
+            "    - {layers: [{type: dense, units: -5}]}",
+            "trainer: {epochs: 2, lerningRate: 0.1}",
+            ""));
+    Cli r = Cli.run("validate", f.toString());
+    assertThat(r.exit).as(r.toString()).isEqualTo(2);
+    List<String> lines = r.err.lines().filter(l -> l.startsWith(f.toString())).collect(Collectors.toList());
+    assertThat(lines).as(r.toString()).hasSize(3);
+    assertThat(lines.get(0)).startsWith(f + ":4:").contains("model.rule.type", "'mono-forwad'", "mono-forward");
+    assertThat(lines.get(1)).startsWith(f + ":6:").contains("model.blocks[0].layers[0].units", "must be > 0, found -5");
+    assertThat(lines.get(2)).startsWith(f + ":7:").contains("trainer.lerningRate", "unknown key");
+  }
+
+  /** One negative case per validation rule: the message names the dotted path and the bad value. */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "name=has space            | name                                   | 'has space'",
+        "trainer.epochs=0          | trainer.epochs                         | found 0",
+        "trainer.batchSize=-1      | trainer.batchSize                      | found -1",
+        "trainer.evalBatchSize=0   | trainer.evalBatchSize                  | found 0",
+        "trainer.keepCheckpoints=-2 | trainer.keepCheckpoints               | found -2",
+        "trainer.dataType=half     | trainer.dataType                       | 'half'",
+        "trainer.schedule=gredy    | trainer.schedule                       | 'gredy'",
+        "trainer.optimizer.learningRate=-0.01 | trainer.optimizer.learningRate | found -0.01",
+        "trainer.optimizer.beta1=1.0 | trainer.optimizer.beta1              | found 1.0",
+        "trainer.optimizer.beta2=-0.1 | trainer.optimizer.beta2             | found -0.1",
+        "trainer.optimizer.epsilon=0 | trainer.optimizer.epsilon            | found 0",
+        "trainer.optimizer.weightDecay=-1 | trainer.optimizer.weightDecay   | found -1",
+        "trainer.optimizer.momentum=0.9 | trainer.optimizer.momentum        | found 0.9",
+        "trainer.optimizer={type: sgd, momentum: 1.5} | trainer.optimizer.momentum | found 1.5",
+        "trainer.optimizer={type: sgd, nesterov: true} | trainer.optimizer.nesterov | momentum 0",
+        "trainer.optimizer={type: sgd, beta1: 0.9} | trainer.optimizer.beta1 | found 0.9",
+        "trainer.optimizer.schedule={type: step, stepEpochs: 0} | trainer.optimizer.schedule.stepEpochs | found 0",
+        "trainer.optimizer.schedule={type: step, gamma: 2} | trainer.optimizer.schedule.gamma | found 2",
+        "trainer.optimizer.schedule={type: cosine, minLearningRate: -1} | trainer.optimizer.schedule.minLearningRate | found -1",
+        "trainer.optimizer.schedule={type: constant, gamma: 0.5} | trainer.optimizer.schedule.gamma | found 0.5",
+        "model.blocks[0].layers[0].units=0 | model.blocks[0].layers[0].units | found 0",
+        "model.blocks[0].layers[0].activation=swish | model.blocks[0].layers[0].activation | 'swish'",
+        "model.blocks[1].layers[1].rate=1.5 | model.blocks[1].layers[1].rate | found 1.5",
+        "model.blocks[0].layers[0]={type: normalize, epsilon: 0} | model.blocks[0].layers[0].epsilon | found 0",
+        "model.blocks[0].layers[0]={type: convolution} | model.blocks[0].layers[0].type | 'convolution'",
+        "model.blocks[0].layers=[] | model.blocks[0].layers              | must not be empty",
+        "model.blocks=[]           | model.blocks                           | must not be empty",
+        "model.blocks[0].id=a/b    | model.blocks[0].id                     | 'a/b'",
+        "model.blocks[1].id=b1     | model.blocks[1].id                     | 'b1'",
+        "model.input=[0]           | model.input                            | [0]",
+        "model.input=[10]          | model.input                            | [10]",
+        "model.rule.prediction=middle | model.rule.prediction               | 'middle'",
+        "model.rule={type: backprop} | model.rule.type                      | 'backprop'",
+        "model.rule.type=hebbian   | model.rule.type                        | 'hebbian'",
+        "data.features=0           | data.features                          | found 0",
+        "data.classes=1            | data.classes                           | found 1",
+        "data.noise=-1             | data.noise                             | found -1",
+        "data.validation=-3        | data.validation                        | found -3",
+        "data.trainSize=abc        | data.trainSize                         | 'abc'",
+        "seed=1.5                  | seed                                   | '1.5'",
+      })
+  void everyCheckRejectsBadInputWithPathAndValue(String override, String path, String value) {
+    Cli r = Cli.run("validate", SMOKE, "--set", override);
+    assertThat(r.exit).as(r.toString()).isEqualTo(2);
+    assertThat(r.err).as(r.toString()).contains(" " + path + " ").contains(value);
+  }
+
+  @Test
+  void aMissingFileIsOneClearLine() {
+    Cli r = Cli.run("validate", "no/such/file.yaml");
+    assertThat(r.exit).isEqualTo(2);
+    assertThat(r.err).contains("no/such/file.yaml").contains("not found");
+  }
+}
