@@ -1,6 +1,5 @@
 package io.llt.layers;
 
-import static org.assertj.core.api.Assertions.assertThat;
 
 import io.llt.engine.spi.Layer;
 import io.llt.engine.spi.LayerConfig;

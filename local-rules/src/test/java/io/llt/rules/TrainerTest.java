@@ -17,6 +17,7 @@ import io.llt.engine.data.SyntheticConfig;
 import io.llt.engine.graph.Block;
 import io.llt.engine.graph.BlockGraph;
 import io.llt.engine.graph.GraphBuilder;
+import io.llt.engine.spi.Labels;
 import io.llt.engine.spi.LayerConfig;
 import io.llt.engine.spi.LocalRuleConfig;
 import io.llt.engine.testing.Arrays2;
@@ -136,7 +137,7 @@ class TrainerTest {
       DataSplits d = data(c);
       INDArray x = d.train().features().get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 32), org.nd4j.linalg.indexing.NDArrayIndex.all()).dup();
       int[] cls = java.util.Arrays.copyOf(d.train().labels(), 32);
-      INDArray y = Arrays2.oneHot(cls, 3).castTo(DataType.FLOAT);
+      Labels y = new Labels(Arrays2.oneHot(cls, 3).castTo(DataType.FLOAT), cls);
       for (int k = 0; k < g.blocks().size(); k++) {
         List<INDArray> before = snapshot(g);
         Block b = g.blocks().get(k);

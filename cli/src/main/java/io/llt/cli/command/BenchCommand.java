@@ -22,7 +22,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import io.llt.cli.mixin.DataOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -58,17 +60,19 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--batches", defaultValue = "200", description = "Timed batches (default: ${DEFAULT-VALUE}).")
   int batches;
 
-  @Option(names = "--repeats", defaultValue = "3", description = "Timed repetitions per schedule; the median is reported (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--repeats", defaultValue = "3", description = "Timed repetitions per schedule, interleaved across schedules; the median is reported (default: ${DEFAULT-VALUE}).")
   int repeats;
 
   @Option(names = "--output", paramLabel = "FILE", description = "Also write the JSON here.")
   Path output;
 
-  @Option(names = "--offline", description = "Never download a missing dataset.")
-  boolean offline;
+  @Mixin DataOptions dataOptions;
 
-  @Option(names = {"-v", "--verbose"}, description = "Show stack traces of errors.")
-  boolean verbose;
+
+  private static BlockGraph build(Experiment experiment, ExperimentConfig c) {
+    return new GraphBuilder(experiment.registry())
+        .build(c, c.data().exampleShape(), c.data().numClasses(), Experiment.dataType(c));
+  }
 
   @Override
   public Integer call() throws IOException {
@@ -91,51 +95,72 @@ public final class BenchCommand implements Callable<Integer> {
           "--schedules: greedy trains one block at a time, so it has no whole-network step to time;"
               + " bench simultaneous and backprop");
     }
-    DataSplits data = RunSupport.loadData(base, config.toAbsolutePath().getParent(), offline, log);
-    List<Map<String, Object>> results = new ArrayList<>();
+    DataSplits data = RunSupport.loadData(base, config.toAbsolutePath().getParent(), dataOptions.offline, log);
+    // Phase 1, per schedule alone: peak native memory over the warm-up (only that graph alive).
+    List<ExperimentConfig> configs = new ArrayList<>();
+    List<Long> peaks = new ArrayList<>();
+    List<Long> baselines = new ArrayList<>();
     for (Schedule s : todo) {
       ExperimentConfig c = base.withTrainer(base.trainer().withSchedule(s));
+      configs.add(c);
       System.gc();
-      long baseline = NativeMemory.nativeBytes();
-      List<Double> rates = new ArrayList<>();
-      long peak;
-      long params;
+      baselines.add(NativeMemory.nativeBytes());
       try (MemoryProbe probe = MemoryProbe.start(2);
-          BlockGraph graph =
-              new GraphBuilder(experiment.registry())
-                  .build(c, c.data().exampleShape(), c.data().numClasses(), Experiment.dataType(c))) {
-        params = graph.numParams();
-        Trainer trainer = new Trainer(c, graph, data, null, null, probe);
-        if (warmup > 0) {
-          trainer.trainEpoch(0, warmup);
-        }
-        for (int r = 0; r < repeats; r++) {
-          Trainer.EpochRun run = trainer.trainEpoch(r + 1, batches);
-          rates.add(run.samples() / run.seconds());
-        }
-        peak = probe.peakNativeBytes();
+          BlockGraph graph = build(experiment, c)) {
+        new Trainer(c, graph, data, null, null, probe).trainEpoch(0, Math.max(1, warmup));
+        peaks.add(probe.peakNativeBytes());
       }
-      rates.sort(Double::compare);
-      double median = rates.get(rates.size() / 2);
+    }
+    // Phase 2: timed repetitions interleaved across schedules (A, B, A, B, ...), so that drift in
+    // the machine's speed hits every schedule alike; the median of each is reported.
+    List<BlockGraph> graphs = new ArrayList<>();
+    List<List<Double>> rates = new ArrayList<>();
+    List<Long> params = new ArrayList<>();
+    try {
+      for (ExperimentConfig c : configs) {
+        BlockGraph g = build(experiment, c);
+        graphs.add(g);
+        params.add(g.numParams());
+        rates.add(new ArrayList<>());
+        if (warmup > 0) {
+          new Trainer(c, g, data, null, null, null).trainEpoch(0, warmup);
+        }
+      }
+      for (int r = 0; r < repeats; r++) {
+        for (int i = 0; i < configs.size(); i++) {
+          Trainer.EpochRun run =
+              new Trainer(configs.get(i), graphs.get(i), data, null, null, null).trainEpoch(r + 1, batches);
+          rates.get(i).add(run.samples() / run.seconds());
+        }
+      }
+    } finally {
+      graphs.forEach(BlockGraph::close);
+    }
+    List<Map<String, Object>> results = new ArrayList<>();
+    for (int i = 0; i < configs.size(); i++) {
+      ExperimentConfig c = configs.get(i);
+      List<Double> sorted = new ArrayList<>(rates.get(i));
+      sorted.sort(Double::compare);
+      double median = sorted.get(sorted.size() / 2);
       Map<String, Object> m = new LinkedHashMap<>();
-      m.put("schedule", s.name().toLowerCase(Locale.ROOT));
+      m.put("schedule", c.trainer().schedule().name().toLowerCase(Locale.ROOT));
       m.put("rule", RunSupport.ruleIds(c, experiment.registry()));
       m.put("samplesPerSecond", median);
-      m.put("samplesPerSecondRuns", rates);
+      m.put("samplesPerSecondRuns", rates.get(i));
       m.put("msPerBatch", 1000.0 * c.trainer().batchSize() / median);
-      m.put("peakNativeBytes", peak);
-      m.put("baselineNativeBytes", baseline);
-      m.put("parameters", params);
+      m.put("peakNativeBytes", peaks.get(i));
+      m.put("baselineNativeBytes", baselines.get(i));
+      m.put("parameters", params.get(i));
       results.add(m);
       log.printf(
           Locale.ROOT,
           "%-13s %9.0f samples/s  %7.2f ms/batch  peak native %.1f MiB%n",
-          s.name().toLowerCase(Locale.ROOT),
+          m.get("schedule"),
           median,
           m.get("msPerBatch"),
-          peak / (1024.0 * 1024.0));
-      log.flush();
+          peaks.get(i) / (1024.0 * 1024.0));
     }
+    log.flush();
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("config", config.toString());
     report.put("name", base.name());

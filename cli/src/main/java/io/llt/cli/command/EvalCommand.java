@@ -12,7 +12,6 @@ import io.llt.engine.train.Experiment;
 import io.llt.engine.train.RunDirectory;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -20,7 +19,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import io.llt.cli.mixin.DataOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -40,11 +41,8 @@ public final class EvalCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print the result as JSON.")
   boolean json;
 
-  @Option(names = "--offline", description = "Never download a missing dataset.")
-  boolean offline;
+  @Mixin DataOptions dataOptions;
 
-  @Option(names = {"-v", "--verbose"}, description = "Show stack traces of errors.")
-  boolean verbose;
 
   @Override
   public Integer call() throws IOException {
@@ -68,13 +66,9 @@ public final class EvalCommand implements Callable<Integer> {
     }
     Experiment experiment = new Experiment(TypeRegistry.load());
     ExperimentConfig c = experiment.load(runPath.resolve(RunDirectory.CONFIG), List.of()).config();
-    Path source = runPath.resolve(TrainCommand.SOURCE);
-    Path configDir =
-        Files.exists(source)
-            ? Path.of(Files.readString(source, StandardCharsets.UTF_8).trim())
-            : runPath.toAbsolutePath();
+    Path configDir = RunSupport.configDir(runPath);
     PrintWriter log = json ? spec.commandLine().getErr() : out;
-    DataSplits data = RunSupport.loadData(c, configDir, offline, log);
+    DataSplits data = RunSupport.loadData(c, configDir, dataOptions.offline, log);
     try (BlockGraph graph =
         new GraphBuilder(experiment.registry())
             .build(c, c.data().exampleShape(), c.data().numClasses(), Experiment.dataType(c))) {

@@ -30,7 +30,22 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /** What the train, eval and bench commands share: data loading, machine facts, run summaries. */
 final class RunSupport {
+  /** The file in a run directory that records the directory of the config it came from. */
+  static final String SOURCE = "source.txt";
+
   private RunSupport() {}
+
+  /**
+   * Returns the directory against which a run's relative paths ({@code data.path}) resolve: the
+   * original config file's directory, recorded when the run started.
+   */
+  static Path configDir(Path run) throws IOException {
+    Path f = run.resolve(SOURCE);
+    if (!Files.exists(f)) {
+      return run.toAbsolutePath();
+    }
+    return Path.of(Files.readString(f, java.nio.charset.StandardCharsets.UTF_8).trim());
+  }
 
   /** Loads the data of a config, printing what was loaded. */
   static DataSplits loadData(ExperimentConfig c, Path configDir, boolean offline, PrintWriter out) {

@@ -17,7 +17,6 @@ import io.llt.engine.train.Trainer;
 import io.llt.engine.train.TrainingResult;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -27,7 +26,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import io.llt.cli.mixin.DataOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -40,9 +41,6 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = "Train the network of a config, or resume a run from its last checkpoint.")
 public final class TrainCommand implements Callable<Integer> {
-  /** The file in a run directory that records where the config came from. */
-  static final String SOURCE = "source.txt";
-
   @Spec CommandSpec spec;
 
   @Parameters(arity = "0..1", paramLabel = "CONFIG", description = "Experiment YAML file.")
@@ -64,11 +62,8 @@ public final class TrainCommand implements Callable<Integer> {
       description = "Where run directories are created (default: ${DEFAULT-VALUE}).")
   Path runsDir;
 
-  @Option(names = "--offline", description = "Never download a missing dataset.")
-  boolean offline;
+  @Mixin DataOptions dataOptions;
 
-  @Option(names = {"-v", "--verbose"}, description = "Show stack traces of errors.")
-  boolean verbose;
 
   @Override
   public Integer call() throws IOException {
@@ -92,18 +87,18 @@ public final class TrainCommand implements Callable<Integer> {
       }
       loaded = experiment.load(resume.resolve(RunDirectory.CONFIG), List.of());
       runDir = new RunDirectory(resume);
-      configDir = readSourceDir(resume);
+      configDir = RunSupport.configDir(resume);
     } else {
       loaded = experiment.load(config, overrides);
       configDir = config.toAbsolutePath().getParent();
       runDir = new RunDirectory(newRunPath(runsDir, loaded.config().name()));
       runDir.writeAtomically(
           RunDirectory.CONFIG, new ConfigWriter(experiment.registry()).toYaml(loaded.config()));
-      runDir.writeAtomically(SOURCE, configDir + "\n");
+      runDir.writeAtomically(RunSupport.SOURCE, configDir + "\n");
     }
     ExperimentConfig c = loaded.config();
     out.println("run: " + runDir.path());
-    DataSplits data = RunSupport.loadData(c, configDir, offline, out);
+    DataSplits data = RunSupport.loadData(c, configDir, dataOptions.offline, out);
     try (MemoryProbe probe = MemoryProbe.start(5);
         BlockGraph graph =
             new GraphBuilder(experiment.registry())
@@ -152,14 +147,6 @@ public final class TrainCommand implements Callable<Integer> {
       out.println("summary: " + runDir.path().resolve(RunDirectory.SUMMARY));
     }
     return 0;
-  }
-
-  private static Path readSourceDir(Path run) throws IOException {
-    Path f = run.resolve(SOURCE);
-    if (!Files.exists(f)) {
-      return run.toAbsolutePath();
-    }
-    return Path.of(Files.readString(f, StandardCharsets.UTF_8).trim());
   }
 
   private static Path newRunPath(Path runsDir, String name) {

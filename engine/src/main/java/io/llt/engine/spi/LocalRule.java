@@ -36,10 +36,10 @@ public interface LocalRule {
    * @param block the block (its layers, flat parameters and gradients)
    * @param state this rule's state for the block
    * @param input the detached block input, {@code [batch, prod(inputShape)]}
-   * @param labels one-hot labels, {@code [batch, numClasses]}
+   * @param labels the batch's labels (one-hot and class indices)
    * @return the block output computed before the update, and the local loss
    */
-  StepResult step(Block block, RuleState state, INDArray input, INDArray labels);
+  StepResult step(Block block, RuleState state, INDArray input, Labels labels);
 
   /**
    * Returns class scores {@code [batch, numClasses]} that this block contributes to the network's

@@ -9,6 +9,7 @@ import io.llt.engine.data.DataSplits;
 import io.llt.engine.graph.Block;
 import io.llt.engine.graph.BlockGraph;
 import io.llt.engine.memory.MemoryProbe;
+import io.llt.engine.spi.Labels;
 import io.llt.engine.spi.StepResult;
 import io.llt.engine.util.Seeds;
 import java.io.IOException;
@@ -192,7 +193,8 @@ public final class Trainer {
           boolean trains = active < 0 || i == active;
           INDArray next;
           if (trains) {
-            StepResult r = trainStep(b, x, batch.labels(), rates[i], i < last, t);
+            StepResult r =
+                trainStep(b, x, new Labels(batch.labels(), batch.classes()), rates[i], i < last, t);
             sums[i] += r.loss();
             next = r.output();
           } else {
@@ -223,7 +225,7 @@ public final class Trainer {
    * detached from the workspace (or null when {@code keepOutput} is false) and the loss.
    */
   private StepResult trainStep(
-      Block b, INDArray x, INDArray labels, double lr, boolean keepOutput, int epoch) {
+      Block b, INDArray x, Labels labels, double lr, boolean keepOutput, int epoch) {
     globalStep++;
     try (MemoryWorkspace ws = b.openWorkspace()) {
       StepResult r = b.rule().step(b, b.state(), x, labels);

@@ -3,14 +3,14 @@ package io.llt.layers.activation;
 import io.llt.engine.config.Checks;
 import io.llt.engine.spi.Layer;
 import io.llt.engine.spi.LayerConfig;
+import io.llt.layers.ParameterFreeLayer;
 import io.llt.engine.spi.LayerProvider;
-import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.rng.Random;
 
 /** A stand-alone element-wise activation ({@code type: activation}). */
-public final class ActivationLayer implements Layer {
+public final class ActivationLayer extends ParameterFreeLayer {
   /**
    * Config of an activation layer.
    *
@@ -47,34 +47,12 @@ public final class ActivationLayer implements Layer {
   }
 
   private final Activation function;
-  private final long[] shape;
   private INDArray lastOutput;
 
   private ActivationLayer(Activation function, long[] shape) {
+    super(shape);
     this.function = function;
-    this.shape = shape.clone();
   }
-
-  @Override
-  public long[] inputShape() {
-    return shape.clone();
-  }
-
-  @Override
-  public long[] outputShape() {
-    return shape.clone();
-  }
-
-  @Override
-  public long numParams() {
-    return 0;
-  }
-
-  @Override
-  public void bind(INDArray params, INDArray grads) {}
-
-  @Override
-  public void initialize(SplittableRandom rng) {}
 
   @Override
   public INDArray forward(INDArray input, boolean training, Random rng) {
@@ -94,10 +72,6 @@ public final class ActivationLayer implements Layer {
 
   @Override
   public long activationValuesPerExample() {
-    long n = 1;
-    for (long d : shape) {
-      n *= d;
-    }
-    return n;
+    return size();
   }
 }

@@ -3,9 +3,9 @@ package io.llt.layers.norm;
 import io.llt.engine.config.Checks;
 import io.llt.engine.spi.Layer;
 import io.llt.engine.spi.LayerConfig;
+import io.llt.layers.ParameterFreeLayer;
 import io.llt.engine.spi.LayerProvider;
 import io.llt.layers.Shapes;
-import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.rng.Random;
@@ -16,7 +16,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * Forward-Forward uses between layers: {@code y = x / (k ||x|| + eps)} with k = 1 for L2 and k =
  * 1/sqrt(d) for RMS. Backward: {@code dx = g / d - x (g . x) k / (||x|| d^2)} with d = k ||x|| + eps.
  */
-public final class NormalizeLayer implements Layer {
+public final class NormalizeLayer extends ParameterFreeLayer {
   /**
    * Config of a normalisation layer.
    *
@@ -56,38 +56,16 @@ public final class NormalizeLayer implements Layer {
   }
 
   private final Config config;
-  private final long[] shape;
   private final double k;
   private INDArray lastInput;
   private INDArray lastNorm;
   private INDArray lastDenom;
 
   private NormalizeLayer(Config config, long[] shape) {
+    super(shape);
     this.config = config;
-    this.shape = shape.clone();
     this.k = config.kind() == NormKind.L2 ? 1.0 : 1.0 / Math.sqrt(Shapes.size(shape));
   }
-
-  @Override
-  public long[] inputShape() {
-    return shape.clone();
-  }
-
-  @Override
-  public long[] outputShape() {
-    return shape.clone();
-  }
-
-  @Override
-  public long numParams() {
-    return 0;
-  }
-
-  @Override
-  public void bind(INDArray params, INDArray grads) {}
-
-  @Override
-  public void initialize(SplittableRandom rng) {}
 
   @Override
   public INDArray forward(INDArray input, boolean training, Random rng) {

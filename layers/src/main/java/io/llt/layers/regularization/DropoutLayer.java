@@ -3,9 +3,8 @@ package io.llt.layers.regularization;
 import io.llt.engine.config.Checks;
 import io.llt.engine.spi.Layer;
 import io.llt.engine.spi.LayerConfig;
+import io.llt.layers.ParameterFreeLayer;
 import io.llt.engine.spi.LayerProvider;
-import io.llt.layers.Shapes;
-import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.random.impl.BernoulliDistribution;
@@ -17,7 +16,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * and scaled by 1/(1 - p); at inference it is the identity. The mask comes from the block's own
  * seeded random stream, so runs are reproducible.
  */
-public final class DropoutLayer implements Layer {
+public final class DropoutLayer extends ParameterFreeLayer {
   /**
    * Config of a dropout layer.
    *
@@ -55,34 +54,12 @@ public final class DropoutLayer implements Layer {
   }
 
   private final double rate;
-  private final long[] shape;
   private INDArray mask;
 
   private DropoutLayer(double rate, long[] shape) {
+    super(shape);
     this.rate = rate;
-    this.shape = shape.clone();
   }
-
-  @Override
-  public long[] inputShape() {
-    return shape.clone();
-  }
-
-  @Override
-  public long[] outputShape() {
-    return shape.clone();
-  }
-
-  @Override
-  public long numParams() {
-    return 0;
-  }
-
-  @Override
-  public void bind(INDArray params, INDArray grads) {}
-
-  @Override
-  public void initialize(SplittableRandom rng) {}
 
   @Override
   public INDArray forward(INDArray input, boolean training, Random rng) {
@@ -109,6 +86,6 @@ public final class DropoutLayer implements Layer {
 
   @Override
   public long activationValuesPerExample() {
-    return rate == 0 ? 0 : Shapes.size(shape);
+    return rate == 0 ? 0 : size();
   }
 }

@@ -2,6 +2,7 @@ package io.llt.rules.backprop;
 
 import io.llt.engine.graph.Block;
 import io.llt.engine.spi.BlockContext;
+import io.llt.engine.spi.Labels;
 import io.llt.engine.spi.LocalRule;
 import io.llt.engine.spi.LocalRuleConfig;
 import io.llt.engine.spi.LocalRuleProvider;
@@ -62,7 +63,7 @@ public final class BackpropRule implements LocalRule {
   }
 
   @Override
-  public StepResult step(Block block, RuleState state, INDArray input, INDArray labels) {
+  public StepResult step(Block block, RuleState state, INDArray input, Labels labels) {
     return ((SoftmaxHead) state).step(block, input, labels);
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.llt.engine.config.OptimizerConfig;
 import io.llt.engine.graph.Block;
+import io.llt.engine.spi.Labels;
 import io.llt.engine.spi.LocalRule;
 import io.llt.engine.spi.StepResult;
 import io.llt.engine.testing.Arrays2;
@@ -33,7 +34,7 @@ class MonoForwardRuleTest {
     LocalRule rule = new MonoForwardRule.Config(null, null).build();
     Block b = block(rule, 1);
     INDArray x = Arrays2.gaussian(3, 4, 5);
-    INDArray y = Arrays2.oneHot(Y, 3);
+    Labels y = new Labels(Arrays2.oneHot(Y, 3), Y);
     rule.step(b, b.state(), x, y);
     INDArray analytic = b.grads().dup();
     GradCheck.assertGradient(
@@ -112,7 +113,7 @@ class MonoForwardRuleTest {
         }
       }
     }
-    StepResult r = rule.step(b, b.state(), xs, Arrays2.oneHot(Y, 3));
+    StepResult r = rule.step(b, b.state(), xs, new Labels(Arrays2.oneHot(Y, 3), Y));
     assertThat(r.loss()).isCloseTo(loss, org.assertj.core.data.Offset.offset(1e-12));
     double[] grads = b.grads().toDoubleVector();
     int off = 0;
@@ -146,7 +147,7 @@ class MonoForwardRuleTest {
                 new DenseLayer.Config(3, true, Activation.RELU, null)),
             rule, 3, OptimizerConfig.adamDefaults(), DataType.DOUBLE, 3);
     INDArray x = Arrays2.gaussian(5, 4, 5);
-    INDArray y = Arrays2.oneHot(Y, 3);
+    Labels y = new Labels(Arrays2.oneHot(Y, 3), Y);
     rule.step(b, b.state(), x, y);
     INDArray analytic = b.grads().dup();
     GradCheck.assertGradient(

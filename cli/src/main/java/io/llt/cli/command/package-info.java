@@ -1,0 +1,4 @@
+/**
+ * The subcommands: train, eval, validate, list, bench.
+ */
+package io.llt.cli.command;

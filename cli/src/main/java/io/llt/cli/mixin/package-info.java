@@ -1,0 +1,4 @@
+/**
+ * Reusable picocli option groups shared by several commands.
+ */
+package io.llt.cli.mixin;

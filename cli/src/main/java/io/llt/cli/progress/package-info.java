@@ -1,0 +1,4 @@
+/**
+ * Progress output: a redrawn bar on a terminal, one line per epoch otherwise.
+ */
+package io.llt.cli.progress;

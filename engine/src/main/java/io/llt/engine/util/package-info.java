@@ -1,0 +1,4 @@
+/**
+ * Seed derivation and build information.
+ */
+package io.llt.engine.util;

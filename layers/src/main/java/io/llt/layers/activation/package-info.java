@@ -1,0 +1,4 @@
+/**
+ * Element-wise activations, fused into dense layers or stand-alone.
+ */
+package io.llt.layers.activation;

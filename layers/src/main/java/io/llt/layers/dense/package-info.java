@@ -1,0 +1,4 @@
+/**
+ * The fully connected layer.
+ */
+package io.llt.layers.dense;

@@ -1,0 +1,4 @@
+/**
+ * Inverted dropout with a seeded per-block mask.
+ */
+package io.llt.layers.regularization;
