@@ -47,6 +47,7 @@ public final class Block implements AutoCloseable {
   private final DataType dataType;
   private final String workspaceId;
   private final WorkspaceConfiguration workspaceConfig;
+  private INDArray handOff;
 
   /**
    * Creates a block and allocates its parameters, gradients, optimizer state and rule state.
@@ -197,6 +198,24 @@ public final class Block implements AutoCloseable {
     return Nd4j.getWorkspaceManager().getAndActivateWorkspace(workspaceConfig, workspaceId);
   }
 
+  /**
+   * Copies {@code output} (typically attached to this block's workspace) into the block's hand-off
+   * buffer and returns the buffer: the detached activation the next block reads. The buffer lives
+   * outside workspaces, is allocated once per batch shape and reused, and belongs to the block (do
+   * not close it); it is overwritten by the block's next hand-off.
+   */
+  public INDArray handOff(INDArray output) {
+    if (handOff == null || !java.util.Arrays.equals(handOff.shape(), output.shape())) {
+      if (handOff != null) {
+        handOff.close();
+      }
+      try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+        handOff = Nd4j.createUninitialized(output.dataType(), output.shape(), 'c');
+      }
+    }
+    return handOff.assign(output);
+  }
+
   /** Runs the layers forward. */
   public INDArray forward(INDArray input, boolean training) {
     INDArray x = input;
@@ -234,6 +253,9 @@ public final class Block implements AutoCloseable {
       Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(workspaceId).destroyWorkspace(true);
     }
     state.close();
+    if (handOff != null) {
+      handOff.close();
+    }
     params.close();
     grads.close();
     if (optimizer.state() != null) {

@@ -13,7 +13,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *
  * <p>The moments and the update are computed by libnd4j's fused {@code adam_updater} op in one pass
  * over the parameters. The update is memory-bound, and a sequence of separate element-wise passes
- * was measured 1.6 times slower per training step (docs/RESULTS.md, "Optimizer"). The op puts
+ * was much slower per training step (docs/architecture.md, "Performance notes"). The op puts
  * epsilon outside the bias correction ({@code lr sqrt(1-b2^t) / (1-b1^t) * m / (sqrt(v) + eps')}),
  * so it is called with {@code eps' = eps * sqrt(1-b2^t)}, which makes the two forms identical
  * (checked against a plain-Java reference in {@code OptimizerTest}).

@@ -69,13 +69,10 @@ public final class Evaluator {
                   sum.addi(s);
                 }
               }
-              if (needOutput) {
-                next = out.dup();
-              }
             }
-          }
-          if (x != batch.features()) {
-            x.close();
+            if (needOutput) {
+              next = b.handOff(out);
+            }
           }
           x = next;
         }

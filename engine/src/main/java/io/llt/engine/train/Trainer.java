@@ -19,7 +19,6 @@ import java.util.Iterator;
 import java.util.List;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Trains a block chain with one of the schedules.
@@ -200,9 +199,6 @@ public final class Trainer {
           } else {
             next = inferenceStep(b, x);
           }
-          if (x != batch.features()) {
-            x.close();
-          }
           x = next;
         }
         samples += batch.classes().length;
@@ -222,7 +218,8 @@ public final class Trainer {
   /**
    * One local step of block {@code b}: the rule's forward, objective and gradients, then the
    * block's optimizer, all inside the block's workspace. Returns the block's pre-update output
-   * detached from the workspace (or null when {@code keepOutput} is false) and the loss.
+   * copied into the block's hand-off buffer (or null when {@code keepOutput} is false) and the
+   * loss. Nothing is allocated outside the workspace once the hand-off buffer exists.
    */
   private StepResult trainStep(
       Block b, INDArray x, Labels labels, double lr, boolean keepOutput, int epoch) {
@@ -232,22 +229,16 @@ public final class Trainer {
       if (!Double.isFinite(r.loss())) {
         throw new TrainingDivergedException(b.id(), epoch, globalStep, r.loss());
       }
-      INDArray out = keepOutput ? detach(r.output()) : null;
+      INDArray out = keepOutput ? b.handOff(r.output()) : null;
       b.optimizer().step(b.params(), b.grads(), lr);
       return new StepResult(out, r.loss());
     }
   }
 
-  /** Forward through a frozen block, detached output. */
+  /** Forward through a frozen block; the output lands in the block's hand-off buffer. */
   private static INDArray inferenceStep(Block b, INDArray x) {
     try (MemoryWorkspace ws = b.openWorkspace()) {
-      return detach(b.forward(x, false));
-    }
-  }
-
-  private static INDArray detach(INDArray a) {
-    try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-      return a.dup();
+      return b.handOff(b.forward(x, false));
     }
   }
 }

@@ -122,8 +122,8 @@ public final class SoftmaxHead implements RuleState {
    *
    * <p>The softmax cross-entropy over the {@code [batch, classes]} scores is computed on the host
    * in double precision: for few classes, one copy of the scores out and one of dG back cost far
-   * less than a dozen tiny device ops (measured 0.13 ms against 1.5 ms per head on the CPU
-   * backend, docs/RESULTS.md). The three products with P go through BLAS gemm.
+   * less than a dozen tiny device ops (docs/architecture.md, "Performance notes"). The three
+   * products with P go through BLAS gemm.
    */
   public StepResult step(Block block, INDArray input, Labels labels) {
     INDArray a = block.forward(input, true);
