@@ -168,6 +168,11 @@ public final class BenchCommand implements Callable<Integer> {
     report.put("warmupBatches", warmup);
     report.put("timedBatches", batches);
     report.put("repeats", repeats);
+    report.put(
+        "memoryNote",
+        "peakNativeBytes: native high-water mark (live ND4J arrays outside workspaces plus workspace"
+            + " reservations, dataset included) over each schedule's warm-up with only its graph alive;"
+            + " baselineNativeBytes: the same counter just before that graph was built");
     report.put("results", results);
     if (results.size() >= 2) {
       double a = (Double) results.get(0).get("samplesPerSecond");
