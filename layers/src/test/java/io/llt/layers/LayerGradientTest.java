@@ -15,6 +15,8 @@ import io.llt.layers.regularization.DropoutLayer;
 import io.llt.layers.shape.FlattenLayer;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import io.llt.engine.testing.NativeLeakCheck;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -27,6 +29,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * Every layer's backward pass against central finite differences in double precision, for the
  * parameter gradients and the input gradient, with the loss L = sum(forward(x) * R).
  */
+@ExtendWith(NativeLeakCheck.class)
 class LayerGradientTest {
   private static final double TOL = 1e-6;
 

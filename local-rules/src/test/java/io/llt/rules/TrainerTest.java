@@ -36,13 +36,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import io.llt.engine.testing.NativeLeakCheck;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** The trainer's schedules on small synthetic data: they train, they are deterministic, blocks are isolated, and resume is exact. */
+@ExtendWith(NativeLeakCheck.class)
 class TrainerTest {
   private static final TypeRegistry REGISTRY = TypeRegistry.load();
   @TempDir Path tmp;

@@ -14,11 +14,14 @@ import io.llt.layers.dense.DenseLayer;
 import io.llt.rules.TestBlocks;
 import io.llt.rules.common.SoftmaxHead;
 import java.util.List;
+import io.llt.engine.testing.NativeLeakCheck;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Mono-Forward against its equations (spec 1(b), steps 3-12). */
+@ExtendWith(NativeLeakCheck.class)
 class MonoForwardRuleTest {
   private static final int[] Y = {0, 2, 1, 2};
 
