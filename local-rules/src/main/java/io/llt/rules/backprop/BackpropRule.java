@@ -1,15 +1,12 @@
 package io.llt.rules.backprop;
 
-import io.llt.engine.graph.Block;
 import io.llt.engine.spi.BlockContext;
-import io.llt.engine.spi.Labels;
 import io.llt.engine.spi.LocalRule;
 import io.llt.engine.spi.LocalRuleConfig;
 import io.llt.engine.spi.LocalRuleProvider;
 import io.llt.engine.spi.RuleState;
-import io.llt.engine.spi.StepResult;
 import io.llt.rules.common.SoftmaxHead;
-import org.nd4j.linalg.api.ndarray.INDArray;
+import io.llt.rules.common.SoftmaxHeadRule;
 
 /**
  * The backprop baseline: the {@code backprop} schedule fuses every layer of the graph into one
@@ -18,7 +15,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * layer kernels as the local rules means a comparison measures the algorithm, not two
  * implementations.
  */
-public final class BackpropRule implements LocalRule {
+public final class BackpropRule extends SoftmaxHeadRule {
   /** Config of the baseline ({@code type: backprop}); it has no settings. */
   public record Config() implements LocalRuleConfig {
     @Override
@@ -60,15 +57,5 @@ public final class BackpropRule implements LocalRule {
   public RuleState createState(BlockContext context) {
     return new SoftmaxHead(
         context.outputSize(), context.numClasses(), true, SoftmaxHead.Init.UNIFORM_FAN_IN);
-  }
-
-  @Override
-  public StepResult step(Block block, RuleState state, INDArray input, Labels labels) {
-    return ((SoftmaxHead) state).step(block, input, labels);
-  }
-
-  @Override
-  public INDArray scores(Block block, RuleState state, INDArray output) {
-    return ((SoftmaxHead) state).scores(output);
   }
 }

@@ -1,16 +1,13 @@
 package io.llt.rules.monoforward;
 
-import io.llt.engine.graph.Block;
 import io.llt.engine.spi.BlockContext;
-import io.llt.engine.spi.Labels;
 import io.llt.engine.spi.LocalRule;
 import io.llt.engine.spi.LocalRuleConfig;
 import io.llt.engine.spi.LocalRuleProvider;
 import io.llt.engine.spi.Readout;
 import io.llt.engine.spi.RuleState;
-import io.llt.engine.spi.StepResult;
 import io.llt.rules.common.SoftmaxHead;
-import org.nd4j.linalg.api.ndarray.INDArray;
+import io.llt.rules.common.SoftmaxHeadRule;
 
 /**
  * Mono-Forward (Gong, Li, Abdulla, arXiv 2501.09238): each block owns a bias-free projection M to
@@ -19,7 +16,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Prediction reads the last block's scores ({@code last}, "BP-style") or the sum over blocks
  * ({@code sum}, "FF-style"); both are always reported.
  */
-public final class MonoForwardRule implements LocalRule {
+public final class MonoForwardRule extends SoftmaxHeadRule {
   /**
    * Config of Mono-Forward ({@code type: mono-forward}).
    *
@@ -74,16 +71,6 @@ public final class MonoForwardRule implements LocalRule {
   public RuleState createState(BlockContext context) {
     return new SoftmaxHead(
         context.outputSize(), context.numClasses(), false, config.projectionInit());
-  }
-
-  @Override
-  public StepResult step(Block block, RuleState state, INDArray input, Labels labels) {
-    return ((SoftmaxHead) state).step(block, input, labels);
-  }
-
-  @Override
-  public INDArray scores(Block block, RuleState state, INDArray output) {
-    return ((SoftmaxHead) state).scores(output);
   }
 
   @Override
