@@ -1,5 +1,6 @@
 package io.llt.cli;
 
+import io.llt.engine.util.BuildInfo;
 import picocli.CommandLine;
 
 /** Entry point of {@code llt}; the only place that calls {@code System.exit}. */
@@ -8,6 +9,9 @@ public final class Main {
 
   /** Runs the command line and exits with its code. */
   public static void main(String[] args) {
+    // Read the engine's version and commit now, from the jar this process started with: a rebuild
+    // during a long run must not change what the run's summary says it was built from.
+    BuildInfo.commit();
     System.exit(newCommandLine().execute(args));
   }
 

@@ -44,7 +44,7 @@ class ResultsDocTest {
         problems.add(line + " -> missing " + file);
         continue;
       }
-      JsonNode node = json.readTree(file.toFile()).at(m.group(4));
+      JsonNode node = json.readTree(file.toFile()).at(m.group(4).trim());
       if (node.isMissingNode() || !node.isNumber()) {
         problems.add(line + " -> no number at " + m.group(4));
         continue;
