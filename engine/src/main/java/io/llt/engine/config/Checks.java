@@ -32,14 +32,6 @@ public final class Checks {
     }
   }
 
-  /** Fails unless {@code lo <= value <= hi}; null passes. */
-  public static void inRange(String name, Number value, double lo, double hi) {
-    if (value != null && !(value.doubleValue() >= lo && value.doubleValue() <= hi)) {
-      throw new InvalidValueException(
-          name, "must be in [" + fmt(lo) + ", " + fmt(hi) + "], found " + value);
-    }
-  }
-
   /** Fails unless {@code lo <= value < hi}; null passes. */
   public static void inHalfOpenRange(String name, Number value, double lo, double hi) {
     if (value != null && !(value.doubleValue() >= lo && value.doubleValue() < hi)) {

@@ -51,7 +51,7 @@ public final class GraphBuilder {
    *
    * @return every problem found (empty when the graph is valid)
    */
-  public List<Issue> validate(ExperimentConfig config, long[] inputShape, int numClasses) {
+  public List<Issue> validate(ExperimentConfig config, long[] inputShape) {
     List<Issue> issues = new ArrayList<>();
     var model = config.model();
     Schedule schedule = config.trainer().schedule();

@@ -34,11 +34,6 @@ public final class NativeMemory {
     return liveArrayBytes() + workspaceBytes();
   }
 
-  /** Returns the resident set size in bytes, or -1 where {@code /proc} is unavailable. */
-  public static long residentBytes() {
-    return procStatusBytes("VmRSS:");
-  }
-
   /** Returns the kernel's high-water resident set size in bytes, or -1. */
   public static long peakResidentBytes() {
     return procStatusBytes("VmHWM:");

@@ -30,14 +30,6 @@ public interface Optimizer {
   /** Restores the step count after a checkpoint restore of {@link #state()}. */
   void restoreSteps(long steps);
 
-  /** Returns the number of state values per parameter (2 for Adam, 1 for SGD with momentum, else 0). */
-  static int stateValuesPerParameter(OptimizerConfig config) {
-    if (config.type() == OptimizerType.ADAM) {
-      return 2;
-    }
-    return config.momentum() > 0 ? 1 : 0;
-  }
-
   /** Creates the optimizer for a block with {@code n} parameters; state is allocated here. */
   static Optimizer create(OptimizerConfig config, long n, org.nd4j.linalg.api.buffer.DataType dt) {
     if (config.type() == OptimizerType.ADAM) {

@@ -30,9 +30,4 @@ public record BlockContext(
     }
     return n;
   }
-
-  /** Returns true for the last block of the chain. */
-  public boolean isLast() {
-    return index == blockCount - 1;
-  }
 }

@@ -48,7 +48,7 @@ public final class Experiment {
     ExperimentConfig c = loaded.config();
     List<ConfigProblem> problems = new ArrayList<>();
     for (GraphBuilder.Issue i :
-        new GraphBuilder(registry).validate(c, c.data().exampleShape(), c.data().numClasses())) {
+        new GraphBuilder(registry).validate(c, c.data().exampleShape())) {
       problems.add(loaded.problemAt(i.path(), i.message()));
     }
     if (!problems.isEmpty()) {
