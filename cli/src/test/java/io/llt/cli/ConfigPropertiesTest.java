@@ -67,7 +67,7 @@ class ConfigPropertiesTest {
     ExperimentConfig c =
         new ExperimentConfig(
             "prop", seed, new SyntheticConfig(null, null, null, null, null, null), model,
-            new TrainerConfig(schedule, epochs, batchSize, null, opt, null, null));
+            new TrainerConfig(schedule, epochs, batchSize, null, opt, null, null, null, null));
     String yaml = WRITER.toYaml(c);
     ExperimentConfig back = LOADER.loadString(yaml, "generated.yaml", ExperimentConfig.class, List.of()).config();
     assertThat(back).isEqualTo(c);

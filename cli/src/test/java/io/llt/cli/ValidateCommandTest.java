@@ -125,6 +125,11 @@ class ValidateCommandTest {
         "data={type: fashion-mnist, normalization: zscore} | data.normalization | 'zscore'",
         "data={type: mnist, path: 7, color: red} | data.color               | unknown key",
         "data.type=cifar10         | data.type                              | 'cifar10'",
+        "trainer.stages=2          | trainer.stages                         | found 2",
+        "trainer.queueCapacity=3   | trainer.queueCapacity                  | found 3",
+        "trainer={schedule: pipelined, epochs: 1, stages: 5} | trainer.stages | is 5",
+        "trainer={schedule: pipelined, epochs: 1, stages: 0} | trainer.stages | found 0",
+        "trainer={schedule: pipelined, epochs: 1, queueCapacity: 0} | trainer.queueCapacity | found 0",
       })
   void everyCheckRejectsBadInputWithPathAndValue(String override, String path, String value) {
     Cli r = Cli.run("validate", SMOKE, "--set", override);

@@ -66,7 +66,7 @@ class TrainerTest {
                 new BlockConfig(null, b3, null, null)));
     return new ExperimentConfig(
         "t", seed, new SyntheticConfig(16, 3, 384, 192, 64, 0.5), model,
-        new TrainerConfig(schedule, epochs, 32, null, opt, 0, null));
+        new TrainerConfig(schedule, epochs, 32, null, opt, 0, null, null, null));
   }
 
   private static OptimizerConfig adam(double lr) {

@@ -103,6 +103,10 @@ public final class BenchCommand implements Callable<Integer> {
     for (Schedule s : todo) {
       ExperimentConfig c = base.withTrainer(base.trainer().withSchedule(s));
       configs.add(c);
+      String warning = RunSupport.threadWarning(c);
+      if (warning != null) {
+        log.println(warning);
+      }
       System.gc();
       baselines.add(NativeMemory.nativeBytes());
       try (MemoryProbe probe = MemoryProbe.start(2);

@@ -98,6 +98,10 @@ public final class TrainCommand implements Callable<Integer> {
     }
     ExperimentConfig c = loaded.config();
     out.println("run: " + runDir.path());
+    String warning = RunSupport.threadWarning(c);
+    if (warning != null) {
+      spec.commandLine().getErr().println(warning);
+    }
     DataSplits data = RunSupport.loadData(c, configDir, dataOptions.offline, out);
     try (MemoryProbe probe = MemoryProbe.start(5);
         BlockGraph graph =

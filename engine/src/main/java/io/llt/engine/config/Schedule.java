@@ -7,7 +7,9 @@ package io.llt.engine.config;
  * on. {@code SIMULTANEOUS}: every batch passes through all blocks; each block updates from its own
  * objective and hands its detached output on. {@code BACKPROP}: the baseline; all blocks' layers
  * are fused into one block trained end to end with the {@code backprop} rule, chaining the same
- * layer implementations' backward passes.
+ * layer implementations' backward passes. {@code PIPELINED}: the simultaneous semantics with groups
+ * of consecutive blocks as stages on their own threads, linked by bounded queues; it yields the
+ * same parameters as {@code SIMULTANEOUS}, bit for bit.
  */
 public enum Schedule {
   /** Block by block, each for {@code trainer.epochs} epochs. */
@@ -15,7 +17,9 @@ public enum Schedule {
   /** All blocks on every batch, each from its own objective. */
   SIMULTANEOUS,
   /** End-to-end backprop over the same layers (the baseline). */
-  BACKPROP;
+  BACKPROP,
+  /** Simultaneous, with blocks as pipeline stages on their own threads. */
+  PIPELINED;
 
   /** The rule id of the backprop baseline, used to build the fused block. */
   public static final String BACKPROP_RULE_ID = "backprop";

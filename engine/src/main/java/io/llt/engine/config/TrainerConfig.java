@@ -10,6 +10,10 @@ package io.llt.engine.config;
  * @param optimizer default optimizer of every block; default Adam 1e-3
  * @param keepCheckpoints how many epoch checkpoints to keep (the newest); default 2; 0 keeps all
  * @param dataType {@code float} (default) or {@code double}
+ * @param stages {@code pipelined} only: how many stages the blocks are split into (consecutive
+ *     blocks, as evenly as possible); default one stage per block; between 1 and the block count
+ * @param queueCapacity {@code pipelined} only: batches a queue between two stages holds; default
+ *     2, > 0
  */
 public record TrainerConfig(
     Schedule schedule,
@@ -18,7 +22,9 @@ public record TrainerConfig(
     Integer evalBatchSize,
     OptimizerConfig optimizer,
     Integer keepCheckpoints,
-    String dataType) {
+    String dataType,
+    Integer stages,
+    Integer queueCapacity) {
   /** Validates and applies defaults. */
   public TrainerConfig {
     schedule = schedule == null ? Schedule.SIMULTANEOUS : schedule;
@@ -33,10 +39,21 @@ public record TrainerConfig(
     Checks.nonNegative("keepCheckpoints", keepCheckpoints);
     dataType = dataType == null ? "float" : dataType;
     Checks.oneOf("dataType", dataType, "float", "double");
+    if (schedule != Schedule.PIPELINED) {
+      Checks.absent("stages", stages, "schedule: pipelined only");
+      Checks.absent("queueCapacity", queueCapacity, "schedule: pipelined only");
+    } else {
+      queueCapacity = queueCapacity == null ? 2 : queueCapacity;
+      Checks.positive("stages", stages);
+      Checks.positive("queueCapacity", queueCapacity);
+    }
   }
 
-  /** Returns a copy with another schedule. */
+  /** Returns a copy with another schedule (pipeline settings are kept only for {@code pipelined}). */
   public TrainerConfig withSchedule(Schedule s) {
-    return new TrainerConfig(s, epochs, batchSize, evalBatchSize, optimizer, keepCheckpoints, dataType);
+    boolean p = s == Schedule.PIPELINED;
+    return new TrainerConfig(
+        s, epochs, batchSize, evalBatchSize, optimizer, keepCheckpoints, dataType,
+        p ? stages : null, p ? queueCapacity : null);
   }
 }

@@ -68,6 +68,14 @@ public final class GraphBuilder {
                     + "; remove model.input or make it match"));
       }
     }
+    Integer stages = config.trainer().stages();
+    if (schedule == Schedule.PIPELINED && stages != null && stages > model.blocks().size()) {
+      issues.add(
+          new Issue(
+              "trainer.stages",
+              "is " + stages + " but the model has only " + model.blocks().size()
+                  + " block(s); use at most one stage per block"));
+    }
     Set<String> ids = new HashSet<>();
     long[] shape = inputShape;
     for (int i = 0; i < model.blocks().size(); i++) {

@@ -17,6 +17,8 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.UnaryOperator;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -41,7 +43,7 @@ public final class Trainer {
   private final RunDirectory runDir;
   private final TrainingListener listener;
   private final MemoryProbe probe;
-  private long globalStep;
+  private Pipeline.Stats lastPipelineStats;
 
   /**
    * Creates a trainer.
@@ -165,7 +167,6 @@ public final class Trainer {
     int active = activeBlock(t);
     int epochInBlock = active < 0 ? t : t % config.trainer().epochs();
     double[] rates = new double[n];
-    double[] sums = new double[n];
     double[] means = new double[n];
     java.util.Arrays.fill(rates, Double.NaN);
     for (int i = 0; i < n; i++) {
@@ -181,55 +182,105 @@ public final class Trainer {
     int batches = Math.min(batchLimit, Batches.numBatches(data.train().size(), batchSize));
     listener.onEpochStart(t + 1, totalEpochs(), batches, active < 0 ? null : blocks.get(active).id());
     Iterator<Batch> it = Batches.shuffled(data.train(), batchSize, Seeds.derive(seed, "shuffle", t));
-    long samples = 0;
+    AtomicLongArray sums = new AtomicLongArray(n);
+    AtomicLongArray steps = new AtomicLongArray(n);
     long start = System.nanoTime();
-    for (int k = 0; k < batches && it.hasNext(); k++) {
-      try (Batch batch = it.next()) {
-        INDArray x = batch.features();
-        int last = active < 0 ? n - 1 : active;
-        for (int i = 0; i <= last; i++) {
-          Block b = blocks.get(i);
-          boolean trains = active < 0 || i == active;
-          INDArray next;
-          if (trains) {
-            StepResult r =
-                trainStep(b, x, new Labels(batch.labels(), batch.classes()), rates[i], i < last, t);
-            sums[i] += r.loss();
-            next = r.output();
-          } else {
-            next = inferenceStep(b, x);
-          }
-          x = next;
-        }
-        samples += batch.classes().length;
-        for (int i = 0; i < n; i++) {
-          means[i] = (active < 0 || i == active) ? sums[i] / (k + 1) : Double.NaN;
-        }
-        listener.onBatch(k + 1, batches, means, samples / ((System.nanoTime() - start) / 1e9));
-      }
+    long samples;
+    if (config.trainer().schedule() == Schedule.PIPELINED) {
+      Integer stages = config.trainer().stages();
+      Pipeline p =
+          new Pipeline(this, blocks, stages == null ? n : stages, config.trainer().queueCapacity());
+      samples = p.run(it, batches, rates, sums, steps, t, start);
+      lastPipelineStats = p.stats();
+    } else {
+      samples = sequentialSweep(it, batches, rates, sums, steps, active, t, start);
     }
     if (probe != null) {
       probe.sample();
+    }
+    for (int i = 0; i < n; i++) {
+      means[i] = steps.get(i) == 0 ? Double.NaN : Double.longBitsToDouble(sums.get(i)) / steps.get(i);
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     return new EpochRun(means.clone(), rates, samples, seconds);
   }
 
+  /** The simultaneous and greedy sweep: every batch through the blocks in order, on this thread. */
+  private long sequentialSweep(
+      Iterator<Batch> it,
+      int batches,
+      double[] rates,
+      AtomicLongArray sums,
+      AtomicLongArray steps,
+      int active,
+      int t,
+      long start) {
+    List<Block> blocks = graph.blocks();
+    int n = blocks.size();
+    long samples = 0;
+    for (int k = 0; k < batches && it.hasNext(); k++) {
+      try (Batch batch = it.next()) {
+        Labels labels = new Labels(batch.labels(), batch.classes());
+        INDArray x = batch.features();
+        int last = active < 0 ? n - 1 : active;
+        for (int i = 0; i <= last; i++) {
+          Block b = blocks.get(i);
+          if (active < 0 || i == active) {
+            StepResult r = trainStep(b, x, labels, rates[i], i < last ? b::handOff : null, t, k);
+            sums.set(i, Double.doubleToRawLongBits(Double.longBitsToDouble(sums.get(i)) + r.loss()));
+            steps.incrementAndGet(i);
+            x = r.output();
+          } else {
+            x = inferenceStep(b, x);
+          }
+        }
+        samples += batch.classes().length;
+        reportBatch(k + 1, batches, sums, steps, samples, start);
+      }
+    }
+    return samples;
+  }
+
+  /** Tells the listener about a finished batch (called by the thread that finished it). */
+  void reportBatch(
+      int batch, int batches, AtomicLongArray sums, AtomicLongArray steps, long samples, long start) {
+    double[] means = new double[sums.length()];
+    for (int i = 0; i < means.length; i++) {
+      long c = steps.get(i);
+      means[i] = c == 0 ? Double.NaN : Double.longBitsToDouble(sums.get(i)) / c;
+    }
+    listener.onBatch(batch, batches, means, samples / ((System.nanoTime() - start) / 1e9));
+  }
+
+  /** Returns what the last pipelined epoch observed (stages, queue capacity, peak occupancy), or null. */
+  public String lastPipelineStats() {
+    return lastPipelineStats == null ? null : lastPipelineStats.toString();
+  }
+
   /**
    * One local step of block {@code b}: the rule's forward, objective and gradients, then the
-   * block's optimizer, all inside the block's workspace. Returns the block's pre-update output
-   * copied into the block's hand-off buffer (or null when {@code keepOutput} is false) and the
-   * loss. Nothing is allocated outside the workspace once the hand-off buffer exists.
+   * block's optimizer, all inside the block's workspace (opened on the calling thread). The block's
+   * pre-update output is copied out of the workspace by {@code sink} (the block's hand-off buffer,
+   * or a pipeline buffer) before the update, or dropped when {@code sink} is null. Nothing else is
+   * allocated outside the workspace.
+   *
+   * @param epoch the trainer epoch, for the divergence message
+   * @param batch the batch index within the epoch, for the divergence message
    */
-  private StepResult trainStep(
-      Block b, INDArray x, Labels labels, double lr, boolean keepOutput, int epoch) {
-    globalStep++;
+  StepResult trainStep(
+      Block b,
+      INDArray x,
+      Labels labels,
+      double lr,
+      UnaryOperator<INDArray> sink,
+      int epoch,
+      int batch) {
     try (MemoryWorkspace ws = b.openWorkspace()) {
       StepResult r = b.rule().step(b, b.state(), x, labels);
       if (!Double.isFinite(r.loss())) {
-        throw new TrainingDivergedException(b.id(), epoch, globalStep, r.loss());
+        throw new TrainingDivergedException(b.id(), epoch, batch + 1, r.loss());
       }
-      INDArray out = keepOutput ? b.handOff(r.output()) : null;
+      INDArray out = sink == null ? null : sink.apply(r.output());
       b.optimizer().step(b.params(), b.grads(), lr);
       return new StepResult(out, r.loss());
     }

@@ -6,8 +6,8 @@ import io.llt.engine.LltException;
 public final class TrainingDivergedException extends LltException {
   private static final long serialVersionUID = 1L;
 
-  /** Creates the exception naming the block, the epoch and the step. */
-  public TrainingDivergedException(String blockId, int epoch, long step, double loss) {
+  /** Creates the exception naming the block, the epoch (from 0) and the batch within it (from 1). */
+  public TrainingDivergedException(String blockId, int epoch, long batch, double loss) {
     super(
         "training diverged: block '"
             + blockId
@@ -15,8 +15,8 @@ public final class TrainingDivergedException extends LltException {
             + loss
             + " at epoch "
             + (epoch + 1)
-            + ", step "
-            + step
+            + ", batch "
+            + batch
             + "; try a lower learning rate (trainer.optimizer.learningRate) or check the input"
             + " normalisation (data.normalization)",
         3);

@@ -1,0 +1,338 @@
+package io.llt.engine.train;
+
+import io.llt.engine.data.Batch;
+import io.llt.engine.graph.Block;
+import io.llt.engine.spi.Labels;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * One epoch of the pipelined schedule: groups of consecutive blocks are stages, each on its own
+ * thread, linked by bounded FIFO queues carrying the detached activation of a batch with its
+ * labels. Stage k trains on batch t while stage k+1 trains on batch t-1; there is no backward pass
+ * to wait for.
+ *
+ * <p>Exactness: a block is only ever touched by its stage's thread, batches flow in order, and a
+ * stage hands on each block's pre-update output, so block k sees batch t with its own parameters
+ * after t-1 updates and the input the previous block computed with its parameters after t-1
+ * updates: exactly what the simultaneous schedule computes. The parameters are bit-identical to
+ * it (tested).
+ *
+ * <p>Back-pressure and memory: a queue holds at most {@code capacity} batches, and the activations
+ * crossing a stage boundary live in a pool of at most {@code capacity + 2} recycled buffers (queued,
+ * being read, being written), allocated outside workspaces and closed at the end of the epoch.
+ *
+ * <p>Failure: the first exception in any stage stops every stage (they poll with a timeout and
+ * check a shared flag), all threads are joined, pending batches are closed, and the exception is
+ * rethrown with its block and batch. No thread outlives the epoch; each stage destroys the
+ * workspaces it opened.
+ */
+final class Pipeline {
+  private static final long POLL_MILLIS = 20;
+
+  /** A batch travelling between stages; {@code x} is null for stage 0 and for the end marker. */
+  private record Item(INDArray x, Batch batch, int index) {}
+
+  private static final Item END = new Item(null, null, -1);
+
+  /** Thrown inside a stage when another stage failed; ends the stage quietly. */
+  private static final class Stopped extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+  }
+
+  /** What the pipeline observed, for tests and benchmarks. */
+  record Stats(int stages, int queueCapacity, int maxQueueOccupancy) {}
+
+  private final Trainer trainer;
+  private final List<Block> blocks;
+  private final int[][] stageBlocks;
+  private final int capacity;
+  private final List<BlockingQueue<Item>> queues = new ArrayList<>();
+  private final List<BlockingQueue<INDArray>> pools = new ArrayList<>();
+  private final List<List<INDArray>> owned = new ArrayList<>();
+  private final AtomicReference<Throwable> failure = new AtomicReference<>();
+  private final AtomicInteger maxOccupancy = new AtomicInteger();
+  private volatile boolean stop;
+
+  Pipeline(Trainer trainer, List<Block> blocks, int stages, int capacity) {
+    this.trainer = trainer;
+    this.blocks = blocks;
+    this.stageBlocks = partition(blocks.size(), stages);
+    this.capacity = capacity;
+    for (int s = 0; s < stages; s++) {
+      queues.add(new ArrayBlockingQueue<>(capacity));
+      pools.add(new ArrayBlockingQueue<>(capacity + 2));
+      owned.add(new ArrayList<>());
+    }
+  }
+
+  /** Splits n blocks into {@code stages} groups of consecutive blocks, as evenly as possible. */
+  static int[][] partition(int n, int stages) {
+    int[][] out = new int[stages][];
+    int next = 0;
+    for (int s = 0; s < stages; s++) {
+      int size = n / stages + (s < n % stages ? 1 : 0);
+      out[s] = new int[] {next, next + size};
+      next += size;
+    }
+    return out;
+  }
+
+  /**
+   * Runs one epoch over at most {@code batches} batches of {@code it}.
+   *
+   * @param rates the learning rate of each block
+   * @param sums receives the summed loss of each block
+   * @param steps receives the number of steps of each block
+   * @return the number of examples trained
+   */
+  long run(
+      Iterator<Batch> it,
+      int batches,
+      double[] rates,
+      AtomicLongArray sums,
+      AtomicLongArray steps,
+      int epoch,
+      long startNanos) {
+    int stages = stageBlocks.length;
+    long[] samples = new long[1];
+    List<Thread> threads = new ArrayList<>();
+    for (int s = 0; s < stages; s++) {
+      final int stage = s;
+      Thread th =
+          new Thread(
+              () -> runStage(stage, it, batches, rates, sums, steps, epoch, startNanos, samples),
+              "llt-stage-" + s);
+      th.setDaemon(true);
+      threads.add(th);
+    }
+    threads.forEach(Thread::start);
+    boolean interrupted = false;
+    for (Thread th : threads) {
+      while (true) {
+        try {
+          th.join();
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true;
+          stop = true;
+        }
+      }
+    }
+    closeEverything();
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    Throwable f = failure.get();
+    if (f instanceof RuntimeException) {
+      throw (RuntimeException) f;
+    }
+    if (f instanceof Error) {
+      throw (Error) f;
+    }
+    if (f != null) {
+      throw new IllegalStateException("pipeline stage failed", f);
+    }
+    return samples[0];
+  }
+
+  Stats stats() {
+    return new Stats(stageBlocks.length, capacity, maxOccupancy.get());
+  }
+
+  private void runStage(
+      int s,
+      Iterator<Batch> it,
+      int batches,
+      double[] rates,
+      AtomicLongArray sums,
+      AtomicLongArray steps,
+      int epoch,
+      long startNanos,
+      long[] samples) {
+    int stages = stageBlocks.length;
+    int from = stageBlocks[s][0];
+    int to = stageBlocks[s][1];
+    int n = blocks.size();
+    Item held = null;
+    try {
+      for (int k = 0; ; k++) {
+        if (s == 0) {
+          held = k < batches && it.hasNext() && !stop ? new Item(null, it.next(), k) : END;
+        } else {
+          held = take(queues.get(s));
+        }
+        if (held == END) {
+          if (s < stages - 1) {
+            put(queues.get(s + 1), END);
+          }
+          held = null;
+          return;
+        }
+        Batch batch = held.batch();
+        Labels labels = new Labels(batch.labels(), batch.classes());
+        INDArray x = s == 0 ? batch.features() : held.x();
+        INDArray out = null;
+        for (int i = from; i < to; i++) {
+          Block b = blocks.get(i);
+          boolean crossesStage = i == to - 1 && i < n - 1;
+          boolean handsOnWithin = i < to - 1;
+          var r =
+              trainer.trainStep(
+                  b,
+                  x,
+                  labels,
+                  rates[i],
+                  handsOnWithin ? b::handOff : crossesStage ? o -> copyToPool(s, o) : null,
+                  epoch,
+                  held.index());
+          addDouble(sums, i, r.loss());
+          steps.incrementAndGet(i);
+          if (i == from && s > 0) {
+            recycle(s - 1, held.x());
+          }
+          x = r.output();
+          out = r.output();
+        }
+        if (s < stages - 1) {
+          Item next = new Item(out, batch, held.index());
+          held = null;
+          put(queues.get(s + 1), next);
+          maxOccupancy.accumulateAndGet(queues.get(s + 1).size(), Math::max);
+        } else {
+          samples[0] += batch.classes().length;
+          batch.close();
+          held = null;
+          trainer.reportBatch(k + 1, batches, sums, steps, samples[0], startNanos);
+        }
+      }
+    } catch (Stopped e) {
+      // another stage failed; its exception is the one reported
+    } catch (Throwable e) {
+      failure.compareAndSet(null, e);
+      stop = true;
+    } finally {
+      if (held != null && held != END && held.batch() != null) {
+        held.batch().close();
+      }
+      Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
+    }
+  }
+
+  private static void addDouble(AtomicLongArray a, int i, double v) {
+    long prev;
+    long next;
+    do {
+      prev = a.get(i);
+      next = Double.doubleToRawLongBits(Double.longBitsToDouble(prev) + v);
+    } while (!a.compareAndSet(i, prev, next));
+  }
+
+  /** Copies a stage's output into a pooled buffer outside workspaces (blocks when all are in use). */
+  private INDArray copyToPool(int s, INDArray output) {
+    INDArray buf = pools.get(s).poll();
+    if (buf == null) {
+      synchronized (owned.get(s)) {
+        if (owned.get(s).size() < capacity + 2) {
+          buf = allocate(s, output);
+        }
+      }
+      if (buf == null) {
+        buf = take(pools.get(s));
+      }
+    }
+    if (!Arrays.equals(buf.shape(), output.shape())) {
+      synchronized (owned.get(s)) {
+        owned.get(s).remove(buf);
+        buf.close();
+        buf = allocate(s, output);
+      }
+    }
+    return buf.assign(output);
+  }
+
+  private INDArray allocate(int s, INDArray like) {
+    try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+      INDArray buf = Nd4j.createUninitialized(like.dataType(), like.shape(), 'c');
+      owned.get(s).add(buf);
+      return buf;
+    }
+  }
+
+  /** Returns a buffer to its pool; the pool holds every buffer it owns, so this never blocks. */
+  private void recycle(int s, INDArray buf) {
+    synchronized (owned.get(s)) {
+      boolean ours = false;
+      for (INDArray o : owned.get(s)) {
+        ours |= o == buf;
+      }
+      if (!ours) {
+        throw new IllegalStateException(
+            "stage " + (s + 1) + " received an activation that is not from stage " + s + "'s pool");
+      }
+    }
+    if (!pools.get(s).offer(buf)) {
+      throw new IllegalStateException("the buffer pool after stage " + s + " overflowed");
+    }
+  }
+
+  private <T> T take(BlockingQueue<T> q) {
+    try {
+      while (true) {
+        if (stop) {
+          throw new Stopped();
+        }
+        T item = q.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+        if (item != null) {
+          return item;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new Stopped();
+    }
+  }
+
+  private <T> void put(BlockingQueue<T> q, T item) {
+    try {
+      while (!q.offer(item, POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+        if (stop) {
+          throw new Stopped();
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new Stopped();
+    }
+  }
+
+  /** Closes batches left in the queues (after a failure) and every pooled buffer. */
+  private void closeEverything() {
+    for (BlockingQueue<Item> q : queues) {
+      Item item;
+      while ((item = q.poll()) != null) {
+        if (item != END && item.batch() != null) {
+          item.batch().close();
+        }
+      }
+    }
+    for (List<INDArray> list : owned) {
+      synchronized (list) {
+        list.forEach(INDArray::close);
+        list.clear();
+      }
+    }
+    pools.forEach(BlockingQueue::clear);
+  }
+}
