@@ -19,6 +19,7 @@ import io.llt.engine.graph.GraphBuilder;
 import io.llt.engine.spi.LayerConfig;
 import io.llt.engine.testing.Arrays2;
 import io.llt.engine.testing.NativeLeakCheck;
+import io.llt.engine.train.PipelineStats;
 import io.llt.engine.train.Trainer;
 import io.llt.engine.train.TrainingDivergedException;
 import io.llt.layers.activation.Activation;
@@ -88,10 +89,10 @@ class PipelineTest {
   void queuesNeverExceedTheirCapacity() {
     Trainer[] t = new Trainer[1];
     train(config(Schedule.PIPELINED, null, 16, null), t);
-    String stats = t[0].lastPipelineStats();
-    assertThat(stats).contains("stages=4", "queueCapacity=1");
-    int max = Integer.parseInt(stats.replaceAll(".*maxQueueOccupancy=(\\d+).*", "$1"));
-    assertThat(max).as("peak queue occupancy").isBetween(1, 1);
+    PipelineStats stats = t[0].lastPipelineStats();
+    assertThat(stats.stages()).isEqualTo(4);
+    assertThat(stats.queueCapacity()).isEqualTo(1);
+    assertThat(stats.maxQueueOccupancy()).as("peak queue occupancy").isBetween(1, 1);
   }
 
   @Test

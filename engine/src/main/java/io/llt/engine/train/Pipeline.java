@@ -51,11 +51,15 @@ final class Pipeline {
     private static final long serialVersionUID = 1L;
   }
 
-  /** What the pipeline observed, for tests and benchmarks. */
-  record Stats(int stages, int queueCapacity, int maxQueueOccupancy) {}
-
   private final Trainer trainer;
   private final List<Block> blocks;
+  private final Iterator<Batch> it;
+  private final int batches;
+  private final double[] rates;
+  private final AtomicLongArray sums;
+  private final AtomicLongArray steps;
+  private final int epoch;
+  private final long startNanos;
   private final int[][] stageBlocks;
   private final int capacity;
   private final List<BlockingQueue<Item>> queues = new ArrayList<>();
@@ -65,9 +69,34 @@ final class Pipeline {
   private final AtomicInteger maxOccupancy = new AtomicInteger();
   private volatile boolean stop;
 
-  Pipeline(Trainer trainer, List<Block> blocks, int stages, int capacity) {
+  /**
+   * Prepares one epoch over at most {@code batches} batches of {@code it}.
+   *
+   * @param rates the learning rate of each block
+   * @param sums receives the summed loss of each block (as double bits)
+   * @param steps receives the number of steps of each block
+   */
+  Pipeline(
+      Trainer trainer,
+      List<Block> blocks,
+      int stages,
+      int capacity,
+      Iterator<Batch> it,
+      int batches,
+      double[] rates,
+      AtomicLongArray sums,
+      AtomicLongArray steps,
+      int epoch,
+      long startNanos) {
     this.trainer = trainer;
     this.blocks = blocks;
+    this.it = it;
+    this.batches = batches;
+    this.rates = rates;
+    this.sums = sums;
+    this.steps = steps;
+    this.epoch = epoch;
+    this.startNanos = startNanos;
     this.stageBlocks = partition(blocks.size(), stages);
     this.capacity = capacity;
     for (int s = 0; s < stages; s++) {
@@ -89,22 +118,8 @@ final class Pipeline {
     return out;
   }
 
-  /**
-   * Runs one epoch over at most {@code batches} batches of {@code it}.
-   *
-   * @param rates the learning rate of each block
-   * @param sums receives the summed loss of each block
-   * @param steps receives the number of steps of each block
-   * @return the number of examples trained
-   */
-  long run(
-      Iterator<Batch> it,
-      int batches,
-      double[] rates,
-      AtomicLongArray sums,
-      AtomicLongArray steps,
-      int epoch,
-      long startNanos) {
+  /** Runs the epoch and returns the number of examples trained. */
+  long run() {
     int stages = stageBlocks.length;
     long[] samples = new long[1];
     List<Thread> threads = new ArrayList<>();
@@ -112,7 +127,7 @@ final class Pipeline {
       final int stage = s;
       Thread th =
           new Thread(
-              () -> runStage(stage, it, batches, rates, sums, steps, epoch, startNanos, samples),
+              () -> runStage(stage, samples),
               "llt-stage-" + s);
       th.setDaemon(true);
       threads.add(th);
@@ -147,20 +162,11 @@ final class Pipeline {
     return samples[0];
   }
 
-  Stats stats() {
-    return new Stats(stageBlocks.length, capacity, maxOccupancy.get());
+  PipelineStats stats() {
+    return new PipelineStats(stageBlocks.length, capacity, maxOccupancy.get());
   }
 
-  private void runStage(
-      int s,
-      Iterator<Batch> it,
-      int batches,
-      double[] rates,
-      AtomicLongArray sums,
-      AtomicLongArray steps,
-      int epoch,
-      long startNanos,
-      long[] samples) {
+  private void runStage(int s, long[] samples) {
     int stages = stageBlocks.length;
     int from = stageBlocks[s][0];
     int to = stageBlocks[s][1];
@@ -197,7 +203,7 @@ final class Pipeline {
                   handsOnWithin ? b::handOff : crossesStage ? o -> copyToPool(s, o) : null,
                   epoch,
                   held.index());
-          addDouble(sums, i, r.loss());
+          Trainer.addLoss(sums, i, r.loss());
           steps.incrementAndGet(i);
           if (i == from && s > 0) {
             recycle(s - 1, held.x());
@@ -228,15 +234,6 @@ final class Pipeline {
       }
       Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
     }
-  }
-
-  private static void addDouble(AtomicLongArray a, int i, double v) {
-    long prev;
-    long next;
-    do {
-      prev = a.get(i);
-      next = Double.doubleToRawLongBits(Double.longBitsToDouble(prev) + v);
-    } while (!a.compareAndSet(i, prev, next));
   }
 
   /** Copies a stage's output into a pooled buffer outside workspaces (blocks when all are in use). */

@@ -43,7 +43,7 @@ public final class Trainer {
   private final RunDirectory runDir;
   private final TrainingListener listener;
   private final MemoryProbe probe;
-  private Pipeline.Stats lastPipelineStats;
+  private PipelineStats lastPipelineStats;
 
   /**
    * Creates a trainer.
@@ -189,8 +189,10 @@ public final class Trainer {
     if (config.trainer().schedule() == Schedule.PIPELINED) {
       Integer stages = config.trainer().stages();
       Pipeline p =
-          new Pipeline(this, blocks, stages == null ? n : stages, config.trainer().queueCapacity());
-      samples = p.run(it, batches, rates, sums, steps, t, start);
+          new Pipeline(
+              this, blocks, stages == null ? n : stages, config.trainer().queueCapacity(), it,
+              batches, rates, sums, steps, t, start);
+      samples = p.run();
       lastPipelineStats = p.stats();
     } else {
       samples = sequentialSweep(it, batches, rates, sums, steps, active, t, start);
@@ -202,7 +204,7 @@ public final class Trainer {
       means[i] = steps.get(i) == 0 ? Double.NaN : Double.longBitsToDouble(sums.get(i)) / steps.get(i);
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    return new EpochRun(means.clone(), rates, samples, seconds);
+    return new EpochRun(means, rates, samples, seconds);
   }
 
   /** The simultaneous and greedy sweep: every batch through the blocks in order, on this thread. */
@@ -227,7 +229,7 @@ public final class Trainer {
           Block b = blocks.get(i);
           if (active < 0 || i == active) {
             StepResult r = trainStep(b, x, labels, rates[i], i < last ? b::handOff : null, t, k);
-            sums.set(i, Double.doubleToRawLongBits(Double.longBitsToDouble(sums.get(i)) + r.loss()));
+            addLoss(sums, i, r.loss());
             steps.incrementAndGet(i);
             x = r.output();
           } else {
@@ -241,6 +243,16 @@ public final class Trainer {
     return samples;
   }
 
+  /** Adds a loss to slot {@code i} of an array of double bits, atomically. */
+  static void addLoss(AtomicLongArray sums, int i, double loss) {
+    long prev;
+    long next;
+    do {
+      prev = sums.get(i);
+      next = Double.doubleToRawLongBits(Double.longBitsToDouble(prev) + loss);
+    } while (!sums.compareAndSet(i, prev, next));
+  }
+
   /** Tells the listener about a finished batch (called by the thread that finished it). */
   void reportBatch(
       int batch, int batches, AtomicLongArray sums, AtomicLongArray steps, long samples, long start) {
@@ -252,9 +264,9 @@ public final class Trainer {
     listener.onBatch(batch, batches, means, samples / ((System.nanoTime() - start) / 1e9));
   }
 
-  /** Returns what the last pipelined epoch observed (stages, queue capacity, peak occupancy), or null. */
-  public String lastPipelineStats() {
-    return lastPipelineStats == null ? null : lastPipelineStats.toString();
+  /** Returns what the last pipelined epoch observed, or null when no epoch was pipelined. */
+  public PipelineStats lastPipelineStats() {
+    return lastPipelineStats;
   }
 
   /**

@@ -1,0 +1,10 @@
+package io.llt.engine.train;
+
+/**
+ * What a pipelined epoch observed.
+ *
+ * @param stages the number of stages
+ * @param queueCapacity the capacity of each queue between stages, in batches
+ * @param maxQueueOccupancy the most batches any queue held at once
+ */
+public record PipelineStats(int stages, int queueCapacity, int maxQueueOccupancy) {}
