@@ -15,7 +15,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 public final class TestBlocks {
   private TestBlocks() {}
 
-  /** Builds a block of {@code layers} on {@code inShape} trained by {@code rule}. */
+  /**
+   * Builds a block of {@code layers} on {@code inShape} trained by {@code rule}; every block of the
+   * chain is assumed as wide as this one.
+   */
   public static Block block(
       String id, int index, int count, long[] inShape, List<LayerConfig> layers, LocalRule rule,
       int classes, OptimizerConfig opt, DataType dt, long seed) {
@@ -28,7 +31,14 @@ public final class TestBlocks {
       seeds[i] = seed * 31 + i;
       shape = l.outputShape();
     }
-    RuleState st = rule.createState(new BlockContext(id, index, count, inShape, shape, classes, dt));
+    long[] sizes = new long[count];
+    long size = 1;
+    for (long d : shape) {
+      size *= d;
+    }
+    java.util.Arrays.fill(sizes, size);
+    RuleState st =
+        rule.createState(new BlockContext(id, index, count, inShape, shape, classes, dt, sizes));
     return new Block(id, index, built, seeds, rule, st, seed * 17 + 5, opt, dt);
   }
 }

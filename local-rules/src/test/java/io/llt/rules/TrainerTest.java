@@ -19,6 +19,7 @@ import io.llt.engine.graph.BlockGraph;
 import io.llt.engine.graph.GraphBuilder;
 import io.llt.engine.memory.NativeMemory;
 import io.llt.engine.spi.Labels;
+import io.llt.engine.spi.Signals;
 import io.llt.engine.spi.LayerConfig;
 import io.llt.engine.spi.LocalRuleConfig;
 import io.llt.engine.testing.Arrays2;
@@ -150,7 +151,7 @@ class TrainerTest {
           input = g.blocks().get(j).forward(input, false).dup();
         }
         try (MemoryWorkspace ws = b.openWorkspace()) {
-          b.rule().step(b, b.state(), input, y);
+          b.rule().step(b, b.state(), input, y, new Signals());
           b.optimizer().step(b.params(), b.grads(), 1e-2);
         }
         List<INDArray> after = snapshot(g);

@@ -78,10 +78,9 @@ public final class EvalCommand implements Callable<Integer> {
       Map<String, Object> r = new LinkedHashMap<>();
       r.put("checkpoint", ckpt.toString());
       r.put("epochsCompleted", epochs);
-      r.put("readout", test.readout().name().toLowerCase(Locale.ROOT));
+      r.put("readout", test.headlineName());
       r.put("testAccuracy", test.headline());
-      r.put("testAccuracyLast", test.last());
-      r.put("testAccuracySum", test.sum());
+      r.put("testReadouts", test.readouts());
       if (data.validation() != null) {
         Evaluator.Accuracy v =
             Evaluator.evaluate(graph, graph.blocks().size(), data.validation(), bs);
@@ -93,11 +92,10 @@ public final class EvalCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "checkpoint: %s (after epoch %d)%n", ckpt, epochs);
         out.printf(
             Locale.ROOT,
-            "test accuracy %.4f (readout %s); last block %.4f, sum over blocks %.4f%n",
+            "test accuracy %.4f (readout %s); %s%n",
             test.headline(),
             r.get("readout"),
-            test.last(),
-            test.sum());
+            RunSupport.describeReadouts(test.readouts()));
         if (r.containsKey("validationAccuracy")) {
           out.printf(Locale.ROOT, "validation accuracy %.4f%n", r.get("validationAccuracy"));
         }

@@ -167,9 +167,8 @@ final class RunSupport {
     s.put("blocks", blockIds(graph));
     s.put("parameters", graph.numParams());
     s.put("testAccuracy", r.testAccuracy());
-    s.put("testAccuracyLast", r.testAccuracyLast());
-    s.put("testAccuracySum", r.testAccuracySum());
-    s.put("readout", graph.readout().name().toLowerCase(Locale.ROOT));
+    s.put("readout", graph.readouts().get(0).name());
+    s.put("testReadouts", r.testReadouts());
     if (!r.epochs().isEmpty()) {
       Double v = r.epochs().get(r.epochs().size() - 1).validationAccuracy();
       if (v != null) {
@@ -194,5 +193,17 @@ final class RunSupport {
     }
     s.put("dataFiles", files);
     return s;
+  }
+
+  /** Formats readout accuracies as {@code name 0.1234, name 0.5678}. */
+  static String describeReadouts(Map<String, Double> readouts) {
+    StringBuilder sb = new StringBuilder();
+    readouts.forEach(
+        (k, v) ->
+            sb.append(sb.length() == 0 ? "" : ", ")
+                .append(k)
+                .append(' ')
+                .append(String.format(Locale.ROOT, "%.4f", v)));
+    return sb.toString();
   }
 }

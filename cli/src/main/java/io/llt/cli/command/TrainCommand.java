@@ -102,6 +102,9 @@ public final class TrainCommand implements Callable<Integer> {
     if (warning != null) {
       spec.commandLine().getErr().println(warning);
     }
+    for (String w : experiment.warnings(c)) {
+      spec.commandLine().getErr().println("warning: " + w);
+    }
     DataSplits data = RunSupport.loadData(c, configDir, dataOptions.offline, out);
     try (MemoryProbe probe = MemoryProbe.start(5);
         BlockGraph graph =
@@ -141,10 +144,9 @@ public final class TrainCommand implements Callable<Integer> {
           RunSupport.summary(c, experiment.registry(), data, graph, r, start));
       out.printf(
           Locale.ROOT,
-          "test accuracy %.4f (last block %.4f, sum over blocks %.4f)  %.0f samples/s  peak native %.1f MiB  %.1fs%n",
+          "test accuracy %.4f (%s)  %.0f samples/s  peak native %.1f MiB  %.1fs%n",
           r.testAccuracy(),
-          r.testAccuracyLast(),
-          r.testAccuracySum(),
+          RunSupport.describeReadouts(r.testReadouts()),
           r.samplesPerSecond(),
           r.peakNativeBytes() / (1024.0 * 1024.0),
           r.wallSeconds());

@@ -37,8 +37,11 @@ public final class ValidateCommand implements Callable<Integer> {
     int bad = 0;
     for (Path p : configs) {
       try {
-        experiment.load(p, overrides);
+        var loaded = experiment.load(p, overrides);
         out.println("ok      " + p);
+        for (String w : experiment.warnings(loaded.config())) {
+          out.println("warning " + p + ": " + w);
+        }
       } catch (ConfigException e) {
         bad++;
         for (ConfigProblem problem : e.problems()) {

@@ -227,13 +227,18 @@ public final class Block implements AutoCloseable {
 
   /**
    * Runs the layers backward from dL/d(output) of the last training forward, writing every layer's
-   * parameter gradients. The block's input gradient is not computed: nothing crosses a block
-   * boundary.
+   * parameter gradients. The block's input gradient is not computed (nothing crosses a block
+   * boundary), and neither is anything below the first layer with parameters: a leading
+   * parameter-free layer (Forward-Forward's input normalisation) only had its forward.
    */
   public void backward(INDArray gradOutput) {
+    int first = 0;
+    while (first < layers.size() - 1 && layers.get(first).numParams() == 0) {
+      first++;
+    }
     INDArray g = gradOutput;
-    for (int i = layers.size() - 1; i >= 0; i--) {
-      g = layers.get(i).backward(g, i > 0);
+    for (int i = layers.size() - 1; i >= first; i--) {
+      g = layers.get(i).backward(g, i > first);
     }
   }
 

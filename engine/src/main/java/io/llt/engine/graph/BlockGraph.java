@@ -1,7 +1,7 @@
 package io.llt.engine.graph;
 
 import io.llt.engine.config.Schedule;
-import io.llt.engine.spi.Readout;
+import io.llt.engine.spi.ReadoutSpec;
 import java.util.List;
 
 /**
@@ -16,10 +16,10 @@ import java.util.List;
 public record BlockGraph(List<Block> blocks, Schedule schedule, long[] inputShape, int numClasses)
     implements AutoCloseable {
 
-  /** Returns how the network combines per-block scores: the last block's rule decides. */
-  public Readout readout() {
+  /** Returns how the network predicts, the headline first: the last block's rule decides. */
+  public List<ReadoutSpec> readouts() {
     Block last = blocks.get(blocks.size() - 1);
-    return last.rule().readout();
+    return last.rule().readouts();
   }
 
   /** Returns the total number of parameters (layers and rule states) over all blocks. */

@@ -77,6 +77,7 @@ public final class GraphBuilder {
                   + " block(s); use at most one stage per block"));
     }
     Set<String> ids = new HashSet<>();
+    String layout = null;
     long[] shape = inputShape;
     for (int i = 0; i < model.blocks().size(); i++) {
       BlockConfig b = model.blocks().get(i);
@@ -98,6 +99,31 @@ public final class GraphBuilder {
                 b.rule() != null ? path + ".rule.type" : "model.rule.type",
                 "'backprop' trains the whole graph end to end; set trainer.schedule: backprop"));
       }
+      if (rule != null && schedule != Schedule.BACKPROP) {
+        String mine = rule.build().rowLayout();
+        if (layout == null) {
+          layout = mine;
+        } else if (!layout.equals(mine)) {
+          issues.add(
+              new Issue(
+                  b.rule() != null ? path + ".rule" : "model.rule",
+                  "(block '" + id + "') exchanges rows as " + mine + ", but the first block's"
+                      + " rule makes " + layout + "; give these blocks the same rule settings"));
+        }
+      }
+      if (rule != null && schedule == Schedule.PIPELINED) {
+        LocalRule built = rule.build();
+        String where = b.rule() != null ? path + ".rule" : "model.rule";
+        boolean reported = issues.stream().anyMatch(x -> x.path().equals(where));
+        if (!reported && (built.lookahead() || built.readsNetworkScores())) {
+          issues.add(
+              new Issue(
+                  b.rule() != null ? path + ".rule" : "model.rule",
+                  "'" + registry.idOf(rule) + "' with these settings reads the whole network on"
+                      + " every batch, which pipeline stages cannot do; use trainer.schedule:"
+                      + " simultaneous or greedy"));
+        }
+      }
       for (int j = 0; j < b.layers().size(); j++) {
         try {
           Layer l = b.layers().get(j).build(shape, DataType.FLOAT);
@@ -112,6 +138,46 @@ public final class GraphBuilder {
       }
     }
     return issues;
+  }
+
+  /**
+   * Returns the rules' warnings about a valid config (settings that are legal but probably not
+   * what was meant), each prefixed with the block's config path.
+   */
+  public List<String> warnings(ExperimentConfig config, long[] inputShape, int numClasses) {
+    var model = config.model();
+    int n = model.blocks().size();
+    long[] sizes = blockOutputSizes(config, inputShape);
+    List<String> out = new ArrayList<>();
+    long[] shape = inputShape;
+    for (int i = 0; i < n; i++) {
+      BlockConfig b = model.blocks().get(i);
+      long[] in = shape;
+      for (LayerConfig lc : b.layers()) {
+        shape = lc.build(shape, DataType.FLOAT).outputShape();
+      }
+      LocalRuleConfig rc = b.rule() != null ? b.rule() : model.rule();
+      BlockContext ctx =
+          new BlockContext(blockId(b, i), i, n, in, shape, numClasses, DataType.FLOAT, sizes);
+      for (String w : rc.build().warnings(ctx, b.layers())) {
+        out.add("model.blocks[" + i + "] ('" + blockId(b, i) + "'): " + w);
+      }
+    }
+    return out;
+  }
+
+  /** Returns the per-example output size of every configured block, in order. */
+  static long[] blockOutputSizes(ExperimentConfig config, long[] inputShape) {
+    var blocks = config.model().blocks();
+    long[] sizes = new long[blocks.size()];
+    long[] shape = inputShape;
+    for (int i = 0; i < sizes.length; i++) {
+      for (LayerConfig lc : blocks.get(i).layers()) {
+        shape = lc.build(shape, DataType.FLOAT).outputShape();
+      }
+      sizes[i] = product(shape);
+    }
+    return sizes;
   }
 
   /**
@@ -141,7 +207,9 @@ public final class GraphBuilder {
         }
         LocalRule rule = backpropRule(model.rule()).build();
         BlockContext ctx =
-            new BlockContext("backprop", 0, 1, inputShape, shape, numClasses, dataType);
+            new BlockContext(
+                "backprop", 0, 1, inputShape, shape, numClasses, dataType,
+                new long[] {product(shape)});
         RuleState state = rule.createState(ctx);
         blocks.add(
             new Block(
@@ -155,6 +223,7 @@ public final class GraphBuilder {
                 config.trainer().optimizer(),
                 dataType));
       } else {
+        long[] sizes = blockOutputSizes(config, inputShape);
         long[] shape = inputShape;
         for (int i = 0; i < n; i++) {
           BlockConfig b = model.blocks().get(i);
@@ -170,7 +239,8 @@ public final class GraphBuilder {
           LocalRule rule = (b.rule() != null ? b.rule() : model.rule()).build();
           String id = blockId(b, i);
           RuleState state =
-              rule.createState(new BlockContext(id, i, n, in, shape, numClasses, dataType));
+              rule.createState(
+                  new BlockContext(id, i, n, in, shape, numClasses, dataType, sizes));
           OptimizerConfig opt = b.optimizer() != null ? b.optimizer() : config.trainer().optimizer();
           blocks.add(
               new Block(

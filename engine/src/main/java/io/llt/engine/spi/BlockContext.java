@@ -12,6 +12,8 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param outputShape the block's per-example output shape
  * @param numClasses the number of classes of the task
  * @param dataType the data type of parameters and activations
+ * @param blockOutputSizes the per-example output size of every block of the chain, in order
+ *     (a network-level readout on the last block sizes itself from it)
  */
 public record BlockContext(
     String blockId,
@@ -20,7 +22,8 @@ public record BlockContext(
     long[] inputShape,
     long[] outputShape,
     int numClasses,
-    DataType dataType) {
+    DataType dataType,
+    long[] blockOutputSizes) {
 
   /** Returns the product of the output shape: the width a head on this block sees. */
   public long outputSize() {

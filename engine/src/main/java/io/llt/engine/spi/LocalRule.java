@@ -1,6 +1,9 @@
 package io.llt.engine.spi;
 
 import io.llt.engine.graph.Block;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -10,12 +13,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <ol>
  *   <li>{@link #createState} once per block; the block binds and initialises the state;
- *   <li>{@link #step} once per training batch, inside the block's workspace: forward through the
- *       block, compute the local objective, and write the gradients of the block's parameters
- *       (layers and rule state) into the block's gradient vector; the trainer then applies the
- *       block's optimizer. The input is a detached copy of the previous block's output, so no
- *       gradient ever crosses a block boundary;
- *   <li>{@link #scores} at inference, on the block's output;
+ *   <li>per training batch: the first block's rule turns the batch into the rows the chain trains
+ *       on ({@link #encodeTraining}; Forward-Forward stacks positive and negative examples); if
+ *       any rule asks for it ({@link #lookahead}), every block runs {@link #pass} once so that
+ *       signals of later blocks are on the batch's {@link Signals} board; then every training block
+ *       runs {@link #step} inside its workspace: forward, local objective, gradients of the block's
+ *       parameters (layers and rule state) into its gradient vector; the trainer then applies the
+ *       block's optimizer. A block that does not train this batch (greedy schedule) runs {@link
+ *       #pass}. Inputs are detached copies of the previous block's output, so no gradient ever
+ *       crosses a block boundary;
+ *   <li>at inference, the first block's rule encodes the batch ({@link #encodeInference}) and each
+ *       block runs {@link #infer}; the network's readouts ({@link #readouts}) combine the per-block
+ *       scores;
  *   <li>the block closes the state at the end of the run.
  * </ol>
  *
@@ -35,20 +44,117 @@ public interface LocalRule {
    *
    * @param block the block (its layers, flat parameters and gradients)
    * @param state this rule's state for the block
-   * @param input the detached block input, {@code [batch, prod(inputShape)]}
+   * @param input the detached block input, {@code [rows, prod(inputShape)]}
    * @param labels the batch's labels (one-hot and class indices)
+   * @param signals the batch's board of detached values published by other blocks
    * @return the block output computed before the update, and the local loss
    */
-  StepResult step(Block block, RuleState state, INDArray input, Labels labels);
+  StepResult step(Block block, RuleState state, INDArray input, Labels labels, Signals signals);
 
   /**
    * Returns class scores {@code [batch, numClasses]} that this block contributes to the network's
-   * prediction, from the block's inference output, or null when the block contributes none.
+   * prediction, from the block's inference output, or null when the block contributes none. Used
+   * by the default {@link #infer}.
    */
   INDArray scores(Block block, RuleState state, INDArray output);
 
-  /** Returns how the network combines per-block scores when this rule trains the last block. */
-  default Readout readout() {
-    return Readout.LAST;
+  /**
+   * Turns a training batch into the rows the chain trains on; called on the first block's rule,
+   * outside every workspace. The default trains on the features as they are.
+   *
+   * @param block the first block
+   * @param state its rule state
+   * @param features the batch's features {@code [batch, prod(inputShape)]}
+   * @param labels the batch's labels
+   * @param seed a seed derived from the run seed, epoch and batch, for any random choice
+   * @param networkScores computes the network's current headline scores for the batch {@code
+   *     [batch, numClasses]} (a full inference pass), or returns null when no readout is available
+   * @return the rows; {@code features} itself, or a new array the caller closes after the batch
+   */
+  default INDArray encodeTraining(
+      Block block,
+      RuleState state,
+      INDArray features,
+      Labels labels,
+      long seed,
+      Supplier<INDArray> networkScores) {
+    return features;
+  }
+
+  /**
+   * Turns an inference batch into the rows the chain evaluates; called on the first block's rule,
+   * outside every workspace. The default evaluates the features as they are.
+   *
+   * @return the rows; {@code features} itself, or a new array the caller closes after the batch
+   */
+  default INDArray encodeInference(Block block, RuleState state, INDArray features) {
+    return features;
+  }
+
+  /** Returns true when {@link #encodeTraining} calls its {@code networkScores} (whole-network reads). */
+  default boolean readsNetworkScores() {
+    return false;
+  }
+
+  /**
+   * Returns true when this rule's step reads signals of blocks after its own, so that every
+   * batch first runs {@link #pass} through the whole chain (Collaborative Forward-Forward with
+   * all other layers).
+   */
+  default boolean lookahead() {
+    return false;
+  }
+
+  /**
+   * Forward through a block that does not update on this batch (a frozen block of the greedy
+   * schedule, or the lookahead pass), inside the block's workspace; may publish signals. The
+   * default is the block's inference forward.
+   *
+   * @return the output rows handed to the next block
+   */
+  default INDArray pass(
+      Block block, RuleState state, INDArray input, Labels labels, Signals signals) {
+    return block.forward(input, false);
+  }
+
+  /**
+   * Inference through the block, inside its workspace. The default runs the block's inference
+   * forward and reports {@link #scores} under the key {@code scores}.
+   */
+  default BlockInference infer(Block block, RuleState state, INDArray input, Signals signals) {
+    INDArray out = block.forward(input, false);
+    INDArray s = scores(block, state, out);
+    return new BlockInference(out, s == null ? Map.of() : Map.of("scores", s));
+  }
+
+  /**
+   * Returns the readouts of a network whose last block this rule trains, the headline first. The
+   * default reports the last block's scores and the sum over blocks.
+   */
+  default List<ReadoutSpec> readouts() {
+    return List.of(
+        new ReadoutSpec("last", "scores", Readout.LAST),
+        new ReadoutSpec("sum", "scores", Readout.SUM));
+  }
+
+  /**
+   * Returns a description of the rows this rule's blocks exchange; every block of a chain must
+   * agree with the first block's rule, which makes them. The default, {@code examples}, is one row
+   * per example; Forward-Forward stacks positive, negative and neutral rows.
+   */
+  default String rowLayout() {
+    return "examples";
+  }
+
+  /**
+   * Returns warnings about this rule's settings for one block: legal but probably not what was
+   * meant (for example a threshold on a different scale from the block's normalisation). Shown by
+   * {@code llt validate} and at the start of a run.
+   *
+   * @param context the block
+   * @param layers the block's layer configs
+   */
+  default List<String> warnings(BlockContext context, List<LayerConfig> layers) {
+    return List.of();
   }
 }

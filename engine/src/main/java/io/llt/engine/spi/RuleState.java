@@ -24,6 +24,15 @@ public interface RuleState extends AutoCloseable {
   /** Returns how many values per example the rule keeps alive during a step (head activations). */
   long workingValuesPerExample();
 
+  /**
+   * Returns the state's fixed (not trained) values that a checkpoint must keep, such as running
+   * statistics, as one array the checkpoint reads and overwrites in place; null when there are
+   * none (the default).
+   */
+  default INDArray buffers() {
+    return null;
+  }
+
   /** Releases native memory owned by the state itself (not the bound views). Default: nothing. */
   @Override
   default void close() {}

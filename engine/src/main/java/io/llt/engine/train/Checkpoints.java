@@ -20,14 +20,14 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Writes and restores checkpoints: per block, the flat parameters, the optimizer state and its
- * step count, after a whole number of trainer epochs. Random streams need no saving: each is
+ * step count, the rule state's fixed buffers (running statistics), after a whole number of trainer epochs. Random streams need no saving: each is
  * derived from the run seed and the epoch ({@link io.llt.engine.util.Seeds}).
  *
  * <p>Writes are atomic: the file is written beside its target and moved into place, so a crash
  * never leaves a truncated checkpoint under the final name.
  */
 public final class Checkpoints {
-  private static final String MAGIC = "LLT-CHECKPOINT-1";
+  private static final String MAGIC = "LLT-CHECKPOINT-2";
 
   private Checkpoints() {}
 
@@ -51,6 +51,11 @@ public final class Checkpoints {
         if (st != null) {
           Nd4j.write(st, out);
         }
+        INDArray buf = b.state().buffers();
+        out.writeBoolean(buf != null);
+        if (buf != null) {
+          Nd4j.write(buf, out);
+        }
       }
     }
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -66,8 +71,13 @@ public final class Checkpoints {
     try (InputStream is = Files.newInputStream(file);
         DataInputStream in = new DataInputStream(new BufferedInputStream(is, 1 << 20));
         MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-      if (!MAGIC.equals(in.readUTF())) {
-        throw new BadInputException(file + ": not an llt checkpoint");
+      String magic = in.readUTF();
+      if (!MAGIC.equals(magic)) {
+        throw new BadInputException(
+            file
+                + (magic.startsWith("LLT-CHECKPOINT-")
+                    ? ": checkpoint format " + magic + " is from another llt version; retrain"
+                    : ": not an llt checkpoint"));
       }
       String schedule = in.readUTF();
       if (!schedule.equals(graph.schedule().name())) {
@@ -103,6 +113,19 @@ public final class Checkpoints {
               throw new BadInputException(file + ": optimizer state of block '" + id + "' differs");
             }
             st.assign(s);
+          }
+        }
+        boolean hasBuffers = in.readBoolean();
+        INDArray buf = b.state().buffers();
+        if (hasBuffers != (buf != null)) {
+          throw new BadInputException(file + ": rule state of block '" + id + "' differs");
+        }
+        if (hasBuffers) {
+          try (INDArray s = Nd4j.read(in)) {
+            if (s.length() != buf.length()) {
+              throw new BadInputException(file + ": rule state of block '" + id + "' differs");
+            }
+            buf.assign(s.reshape(buf.shape()));
           }
         }
       }

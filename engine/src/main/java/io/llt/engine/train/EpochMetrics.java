@@ -1,5 +1,7 @@
 package io.llt.engine.train;
 
+import java.util.Map;
+
 import java.util.List;
 
 /**
@@ -11,8 +13,7 @@ import java.util.List;
  * @param blocks per-block loss and learning rate
  * @param validationAccuracy headline validation accuracy (fraction), or null without a split
  * @param testAccuracy headline test accuracy (fraction)
- * @param testAccuracyLast test accuracy of the last block's scores
- * @param testAccuracySum test accuracy of the sum of all blocks' scores
+ * @param testReadouts test accuracy of every available readout, by name, the headline first
  * @param samplesPerSecond training throughput of the epoch (evaluation excluded)
  * @param trainSeconds training wall time of the epoch
  * @param peakNativeBytes the run's native high-water mark so far
@@ -24,8 +25,7 @@ public record EpochMetrics(
     List<BlockMetrics> blocks,
     Double validationAccuracy,
     double testAccuracy,
-    double testAccuracyLast,
-    double testAccuracySum,
+    Map<String, Double> testReadouts,
     double samplesPerSecond,
     double trainSeconds,
     long peakNativeBytes) {}

@@ -5,31 +5,41 @@ import io.llt.engine.data.Batches;
 import io.llt.engine.data.Dataset;
 import io.llt.engine.graph.Block;
 import io.llt.engine.graph.BlockGraph;
+import io.llt.engine.spi.BlockInference;
 import io.llt.engine.spi.Readout;
+import io.llt.engine.spi.ReadoutSpec;
+import io.llt.engine.spi.Signals;
+import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Evaluates a block chain with its rules' own inference procedure: one forward pass, per-block
- * class scores from each rule, combined by {@link Readout#LAST} and {@link Readout#SUM}; both are
- * reported and the last block's rule chooses the headline.
+ * Evaluates a block chain with its rules' own inference procedure: the first block's rule encodes
+ * the batch (Forward-Forward: one copy per candidate label), every block runs its rule's {@link
+ * io.llt.engine.spi.LocalRule#infer}, and each of the network's readouts combines the per-block
+ * scores ({@link Readout#LAST} or {@link Readout#SUM}). Every readout is reported; the first is
+ * the headline.
  */
 public final class Evaluator {
   private Evaluator() {}
 
   /**
-   * Accuracy of both readouts, as fractions in [0, 1].
+   * Accuracy of every readout, as fractions in [0, 1].
    *
-   * @param last accuracy of the last scoring block's prediction
-   * @param sum accuracy of the prediction from the sum of all blocks' scores
-   * @param readout the readout the last block's rule chooses as the headline
+   * @param readouts accuracy by readout name, the headline first; a readout no evaluated block
+   *     contributes to (for example the last block's softmax head while greedy training has not
+   *     reached it) is absent
+   * @param headlineName the name of the headline readout
    */
-  public record Accuracy(double last, double sum, Readout readout) {
-    /** Returns the headline accuracy. */
+  public record Accuracy(Map<String, Double> readouts, String headlineName) {
+    /** Returns the headline accuracy, or NaN when the headline readout is not available yet. */
     public double headline() {
-      return readout == Readout.SUM ? sum : last;
+      return readouts.getOrDefault(headlineName, Double.NaN);
     }
   }
 
@@ -42,52 +52,102 @@ public final class Evaluator {
    * @param batchSize evaluation batch size
    */
   public static Accuracy evaluate(BlockGraph graph, int blockCount, Dataset data, int batchSize) {
-    long correctLast = 0;
-    long correctSum = 0;
+    List<ReadoutSpec> specs = graph.readouts();
+    Map<String, Long> correct = new LinkedHashMap<>();
     Iterator<Batch> it = Batches.sequential(data, batchSize);
     while (it.hasNext()) {
       try (Batch batch = it.next()) {
-        INDArray x = batch.features();
-        INDArray last = null;
-        INDArray sum = null;
-        for (int i = 0; i < blockCount; i++) {
-          Block b = graph.blocks().get(i);
-          boolean needOutput = i < blockCount - 1;
-          INDArray next = null;
-          try (MemoryWorkspace ws = b.openWorkspace()) {
-            INDArray out = b.forward(x, false);
-            INDArray s = b.rule().scores(b, b.state(), out);
-            try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-              if (s != null) {
-                if (last != null) {
-                  last.close();
-                }
-                last = s.dup();
-                if (sum == null) {
-                  sum = s.dup();
-                } else {
-                  sum.addi(s);
-                }
-              }
-            }
-            if (needOutput) {
-              next = b.handOff(out);
+        Map<String, INDArray> scores = score(graph, blockCount, batch.features());
+        try {
+          for (ReadoutSpec spec : specs) {
+            INDArray s = scores.get(spec.name());
+            if (s != null) {
+              correct.merge(spec.name(), countCorrect(s, batch.classes()), Long::sum);
             }
           }
-          x = next;
+        } finally {
+          scores.values().forEach(INDArray::close);
         }
-        if (last == null) {
-          throw new IllegalStateException("no block of the graph produces class scores");
-        }
-        correctLast += countCorrect(last, batch.classes());
-        correctSum += countCorrect(sum, batch.classes());
-        last.close();
-        sum.close();
       }
     }
-    int n = data.size();
-    return new Accuracy(
-        (double) correctLast / n, (double) correctSum / n, graph.readout());
+    if (correct.isEmpty()) {
+      throw new IllegalStateException(
+          "no readout of the graph is available from its first " + blockCount + " block(s)");
+    }
+    Map<String, Double> acc = new LinkedHashMap<>();
+    correct.forEach((k, v) -> acc.put(k, (double) v / data.size()));
+    return new Accuracy(acc, specs.get(0).name());
+  }
+
+  /**
+   * Returns the headline scores {@code [batch, numClasses]} of the first {@code blockCount} blocks
+   * on one batch of features (outside workspaces; the caller closes them), or null when the
+   * headline readout is not available from those blocks.
+   */
+  public static INDArray headlineScores(BlockGraph graph, int blockCount, INDArray features) {
+    Map<String, INDArray> scores = score(graph, blockCount, features);
+    String head = graph.readouts().get(0).name();
+    INDArray h = scores.remove(head);
+    scores.values().forEach(INDArray::close);
+    return h;
+  }
+
+  /**
+   * Scores one batch with every readout: readout name to {@code [batch, numClasses]}, detached
+   * (the caller closes them).
+   */
+  static Map<String, INDArray> score(BlockGraph graph, int blockCount, INDArray features) {
+    Block first = graph.blocks().get(0);
+    INDArray x;
+    try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+      x = first.rule().encodeInference(first, first.state(), features);
+    }
+    INDArray encoded = x;
+    Map<String, INDArray> last = new HashMap<>();
+    Map<String, INDArray> sum = new HashMap<>();
+    try (Signals signals = new Signals()) {
+      for (int i = 0; i < blockCount; i++) {
+        Block b = graph.blocks().get(i);
+        INDArray next = null;
+        try (MemoryWorkspace ws = b.openWorkspace()) {
+          BlockInference inf = b.rule().infer(b, b.state(), x, signals);
+          try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            for (var e : inf.scores().entrySet()) {
+              INDArray old = last.put(e.getKey(), e.getValue().dup());
+              if (old != null) {
+                old.close();
+              }
+              INDArray acc = sum.get(e.getKey());
+              if (acc == null) {
+                sum.put(e.getKey(), e.getValue().dup());
+              } else {
+                acc.addi(e.getValue());
+              }
+            }
+          }
+          if (i < blockCount - 1) {
+            next = b.handOff(inf.output());
+          }
+        }
+        x = next;
+      }
+    } finally {
+      if (encoded != features) {
+        encoded.close();
+      }
+    }
+    Map<String, INDArray> out = new LinkedHashMap<>();
+    for (ReadoutSpec spec : graph.readouts()) {
+      INDArray s = (spec.combine() == Readout.SUM ? sum : last).get(spec.key());
+      if (s != null) {
+        try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+          out.put(spec.name(), s.dup());
+        }
+      }
+    }
+    last.values().forEach(INDArray::close);
+    sum.values().forEach(INDArray::close);
+    return out;
   }
 
   private static long countCorrect(INDArray scores, int[] classes) {

@@ -56,6 +56,15 @@ public final class Experiment {
     }
   }
 
+  /**
+   * Returns warnings about a valid config: settings that are legal but probably not what was
+   * meant, each naming the block's config path.
+   */
+  public List<String> warnings(ExperimentConfig c) {
+    return new GraphBuilder(registry)
+        .warnings(c, c.data().exampleShape(), c.data().numClasses());
+  }
+
   /** Returns the data type a config asks for. */
   public static DataType dataType(ExperimentConfig c) {
     return "double".equals(c.trainer().dataType()) ? DataType.DOUBLE : DataType.FLOAT;

@@ -3,6 +3,7 @@ package io.llt.engine.train;
 import io.llt.engine.data.Batch;
 import io.llt.engine.graph.Block;
 import io.llt.engine.spi.Labels;
+import io.llt.engine.spi.Signals;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -41,10 +42,26 @@ import org.nd4j.linalg.factory.Nd4j;
 final class Pipeline {
   private static final long POLL_MILLIS = 20;
 
-  /** A batch travelling between stages; {@code x} is null for stage 0 and for the end marker. */
-  private record Item(INDArray x, Batch batch, int index) {}
+  /**
+   * A batch travelling between stages, with its signals board and its encoded rows (null when the
+   * features are the rows); {@code x} is null for stage 0 and for the end marker.
+   */
+  private record Item(INDArray x, Batch batch, int index, Signals signals, INDArray encoded) {
+    /** Releases the batch, its board and its encoded rows. */
+    void close() {
+      if (encoded != null) {
+        encoded.close();
+      }
+      if (signals != null) {
+        signals.close();
+      }
+      if (batch != null) {
+        batch.close();
+      }
+    }
+  }
 
-  private static final Item END = new Item(null, null, -1);
+  private static final Item END = new Item(null, null, -1, null, null);
 
   /** Thrown inside a stage when another stage failed; ends the stage quietly. */
   private static final class Stopped extends RuntimeException {
@@ -175,7 +192,7 @@ final class Pipeline {
     try {
       for (int k = 0; ; k++) {
         if (s == 0) {
-          held = k < batches && it.hasNext() && !stop ? new Item(null, it.next(), k) : END;
+          held = k < batches && it.hasNext() && !stop ? encode(it.next(), k) : END;
         } else {
           held = take(queues.get(s));
         }
@@ -188,7 +205,8 @@ final class Pipeline {
         }
         Batch batch = held.batch();
         Labels labels = new Labels(batch.labels(), batch.classes());
-        INDArray x = s == 0 ? batch.features() : held.x();
+        INDArray x =
+            s > 0 ? held.x() : held.encoded() != null ? held.encoded() : batch.features();
         INDArray out = null;
         for (int i = from; i < to; i++) {
           Block b = blocks.get(i);
@@ -199,6 +217,7 @@ final class Pipeline {
                   b,
                   x,
                   labels,
+                  held.signals(),
                   rates[i],
                   handsOnWithin ? b::handOff : crossesStage ? o -> copyToPool(s, o) : null,
                   epoch,
@@ -212,13 +231,13 @@ final class Pipeline {
           out = r.output();
         }
         if (s < stages - 1) {
-          Item next = new Item(out, batch, held.index());
+          Item next = new Item(out, batch, held.index(), held.signals(), held.encoded());
           held = null;
           put(queues.get(s + 1), next);
           maxOccupancy.accumulateAndGet(queues.get(s + 1).size(), Math::max);
         } else {
           samples[0] += batch.classes().length;
-          batch.close();
+          held.close();
           held = null;
           trainer.reportBatch(k + 1, batches, sums, steps, samples[0], startNanos);
         }
@@ -229,11 +248,25 @@ final class Pipeline {
       failure.compareAndSet(null, e);
       stop = true;
     } finally {
-      if (held != null && held != END && held.batch() != null) {
-        held.batch().close();
+      if (held != null && held != END) {
+        held.close();
       }
       Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
     }
+  }
+
+  /** Wraps the next batch with a fresh signals board and the first rule's encoding of it. */
+  private Item encode(Batch batch, int k) {
+    INDArray enc;
+    try {
+      enc =
+          trainer.encodeTraining(
+              batch, new Labels(batch.labels(), batch.classes()), epoch, k, 0);
+    } catch (RuntimeException e) {
+      batch.close();
+      throw e;
+    }
+    return new Item(null, batch, k, new Signals(), enc == batch.features() ? null : enc);
   }
 
   /** Copies a stage's output into a pooled buffer outside workspaces (blocks when all are in use). */
@@ -319,8 +352,8 @@ final class Pipeline {
     for (BlockingQueue<Item> q : queues) {
       Item item;
       while ((item = q.poll()) != null) {
-        if (item != END && item.batch() != null) {
-          item.batch().close();
+        if (item != END) {
+          item.close();
         }
       }
     }

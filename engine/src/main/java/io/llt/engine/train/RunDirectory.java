@@ -93,8 +93,8 @@ public final class RunDirectory {
       o.put("validationAccuracy", m.validationAccuracy());
     }
     o.put("testAccuracy", m.testAccuracy());
-    o.put("testAccuracyLast", m.testAccuracyLast());
-    o.put("testAccuracySum", m.testAccuracySum());
+    ObjectNode readouts = o.putObject("testReadouts");
+    m.testReadouts().forEach(readouts::put);
     o.put("samplesPerSecond", m.samplesPerSecond());
     o.put("trainSeconds", m.trainSeconds());
     o.put("peakNativeBytes", m.peakNativeBytes());

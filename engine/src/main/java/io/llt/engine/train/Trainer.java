@@ -10,6 +10,7 @@ import io.llt.engine.graph.Block;
 import io.llt.engine.graph.BlockGraph;
 import io.llt.engine.memory.MemoryProbe;
 import io.llt.engine.spi.Labels;
+import io.llt.engine.spi.Signals;
 import io.llt.engine.spi.StepResult;
 import io.llt.engine.util.Seeds;
 import java.io.IOException;
@@ -21,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.UnaryOperator;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Trains a block chain with one of the schedules.
@@ -111,8 +113,7 @@ public final class Trainer {
               bm,
               val,
               test.headline(),
-              test.last(),
-              test.sum(),
+              test.readouts(),
               run.samples() / run.seconds(),
               run.seconds(),
               peak);
@@ -134,8 +135,7 @@ public final class Trainer {
     return new TrainingResult(
         all,
         test.headline(),
-        test.last(),
-        test.sum(),
+        test.readouts(),
         trainSeconds > 0 ? samples / trainSeconds : 0,
         probe == null ? -1 : probe.peakNativeBytes(),
         wall);
@@ -220,20 +220,36 @@ public final class Trainer {
     List<Block> blocks = graph.blocks();
     int n = blocks.size();
     long samples = 0;
+    boolean lookahead = blocks.stream().anyMatch(b -> b.rule().lookahead());
     for (int k = 0; k < batches && it.hasNext(); k++) {
-      try (Batch batch = it.next()) {
+      try (Batch batch = it.next();
+          Signals signals = new Signals()) {
         Labels labels = new Labels(batch.labels(), batch.classes());
-        INDArray x = batch.features();
         int last = active < 0 ? n - 1 : active;
-        for (int i = 0; i <= last; i++) {
-          Block b = blocks.get(i);
-          if (active < 0 || i == active) {
-            StepResult r = trainStep(b, x, labels, rates[i], i < last ? b::handOff : null, t, k);
-            addLoss(sums, i, r.loss());
-            steps.incrementAndGet(i);
-            x = r.output();
-          } else {
-            x = inferenceStep(b, x);
+        INDArray encoded = encodeTraining(batch, labels, t, k, active < 0 ? n : active);
+        try {
+          if (lookahead) {
+            INDArray y = encoded;
+            for (int i = 0; i < n; i++) {
+              y = passStep(blocks.get(i), y, labels, signals);
+            }
+          }
+          INDArray x = encoded;
+          for (int i = 0; i <= last; i++) {
+            Block b = blocks.get(i);
+            if (active < 0 || i == active) {
+              StepResult r =
+                  trainStep(b, x, labels, signals, rates[i], i < last ? b::handOff : null, t, k);
+              addLoss(sums, i, r.loss());
+              steps.incrementAndGet(i);
+              x = r.output();
+            } else {
+              x = passStep(b, x, labels, signals);
+            }
+          }
+        } finally {
+          if (encoded != batch.features()) {
+            encoded.close();
           }
         }
         samples += batch.classes().length;
@@ -241,6 +257,31 @@ public final class Trainer {
       }
     }
     return samples;
+  }
+
+  /**
+   * The rows the chain trains on for one batch: the first block's rule encodes the features
+   * (outside workspaces); the caller closes the result unless it is the features themselves.
+   *
+   * @param scoreBlocks how many blocks the network scores offered to the rule may use (all but
+   *     the block greedy is training, which is still being trained)
+   */
+  INDArray encodeTraining(Batch batch, Labels labels, int t, int k, int scoreBlocks) {
+    Block first = graph.blocks().get(0);
+    try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+      return first
+          .rule()
+          .encodeTraining(
+              first,
+              first.state(),
+              batch.features(),
+              labels,
+              Seeds.derive(config.seed(), "negatives", t, k),
+              () ->
+                  scoreBlocks == 0
+                      ? null
+                      : Evaluator.headlineScores(graph, scoreBlocks, batch.features()));
+    }
   }
 
   /** Adds a loss to slot {@code i} of an array of double bits, atomically. */
@@ -283,12 +324,13 @@ public final class Trainer {
       Block b,
       INDArray x,
       Labels labels,
+      Signals signals,
       double lr,
       UnaryOperator<INDArray> sink,
       int epoch,
       int batch) {
     try (MemoryWorkspace ws = b.openWorkspace()) {
-      StepResult r = b.rule().step(b, b.state(), x, labels);
+      StepResult r = b.rule().step(b, b.state(), x, labels, signals);
       if (!Double.isFinite(r.loss())) {
         throw new TrainingDivergedException(b.id(), epoch, batch + 1, r.loss());
       }
@@ -298,10 +340,13 @@ public final class Trainer {
     }
   }
 
-  /** Forward through a frozen block; the output lands in the block's hand-off buffer. */
-  private static INDArray inferenceStep(Block b, INDArray x) {
+  /**
+   * Forward through a block that does not update (frozen, or the lookahead pass); the output
+   * lands in the block's hand-off buffer.
+   */
+  private static INDArray passStep(Block b, INDArray x, Labels labels, Signals signals) {
     try (MemoryWorkspace ws = b.openWorkspace()) {
-      return b.handOff(b.forward(x, false));
+      return b.handOff(b.rule().pass(b, b.state(), x, labels, signals));
     }
   }
 }

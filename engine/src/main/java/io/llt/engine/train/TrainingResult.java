@@ -1,5 +1,7 @@
 package io.llt.engine.train;
 
+import java.util.Map;
+
 import java.util.List;
 
 /**
@@ -7,8 +9,7 @@ import java.util.List;
  *
  * @param epochs every epoch's metrics of this invocation (a resumed run lists only its own)
  * @param testAccuracy final headline test accuracy (fraction)
- * @param testAccuracyLast final test accuracy of the last block's scores
- * @param testAccuracySum final test accuracy of the sum of the blocks' scores
+ * @param testReadouts final test accuracy of every readout, by name, the headline first
  * @param samplesPerSecond training throughput over the whole invocation (evaluation excluded)
  * @param peakNativeBytes native high-water mark of the run
  * @param wallSeconds wall time of the invocation
@@ -16,8 +17,7 @@ import java.util.List;
 public record TrainingResult(
     List<EpochMetrics> epochs,
     double testAccuracy,
-    double testAccuracyLast,
-    double testAccuracySum,
+    Map<String, Double> testReadouts,
     double samplesPerSecond,
     long peakNativeBytes,
     double wallSeconds) {}

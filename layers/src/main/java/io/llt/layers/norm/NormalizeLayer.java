@@ -3,6 +3,7 @@ package io.llt.layers.norm;
 import io.llt.engine.config.Checks;
 import io.llt.engine.spi.Layer;
 import io.llt.engine.spi.LayerConfig;
+import io.llt.engine.spi.LengthNormalizing;
 import io.llt.layers.ParameterFreeLayer;
 import io.llt.engine.spi.LayerProvider;
 import io.llt.layers.Shapes;
@@ -23,7 +24,7 @@ public final class NormalizeLayer extends ParameterFreeLayer {
    * @param kind {@code l2} or {@code rms} (default)
    * @param epsilon added to the norm; default 1e-8, must be > 0
    */
-  public record Config(NormKind kind, Double epsilon) implements LayerConfig {
+  public record Config(NormKind kind, Double epsilon) implements LayerConfig, LengthNormalizing {
     /** Validates and applies defaults. */
     public Config {
       kind = kind == null ? NormKind.RMS : kind;
@@ -34,6 +35,16 @@ public final class NormalizeLayer extends ParameterFreeLayer {
     @Override
     public Layer build(long[] inputShape, DataType dataType) {
       return new NormalizeLayer(this, inputShape);
+    }
+
+    @Override
+    public double squaredLength(long size) {
+      return kind == NormKind.L2 ? 1.0 : size;
+    }
+
+    @Override
+    public String kindName() {
+      return kind == NormKind.L2 ? "l2" : "rms";
     }
   }
 

@@ -26,7 +26,9 @@ public final class SoftmaxHead implements RuleState {
     /** U(-1/sqrt(width), 1/sqrt(width)), PyTorch's nn.Linear default (bias too). */
     UNIFORM_FAN_IN,
     /** N(0, 1), as one Mono-Forward re-implementation does (saturates wide layers: pitfall 2). */
-    NORMAL
+    NORMAL,
+    /** All zeros, as Forward-Forward's softmax readout (loeweX) starts. */
+    ZERO
   }
 
   private final long width;
@@ -74,7 +76,10 @@ public final class SoftmaxHead implements RuleState {
     double[] v = new double[(int) (width * classes)];
     double bound = 1.0 / Math.sqrt(width);
     for (int i = 0; i < v.length; i++) {
-      v[i] = init == Init.NORMAL ? gaussian(rng) : (rng.nextDouble() * 2 - 1) * bound;
+      v[i] =
+          init == Init.ZERO
+              ? 0
+              : init == Init.NORMAL ? gaussian(rng) : (rng.nextDouble() * 2 - 1) * bound;
     }
     try (INDArray src = Nd4j.create(v, new long[] {width, classes}, 'c').castTo(p.dataType())) {
       p.assign(src);
@@ -82,7 +87,7 @@ public final class SoftmaxHead implements RuleState {
     if (bias) {
       double[] cb = new double[(int) classes];
       for (int i = 0; i < cb.length; i++) {
-        cb[i] = init == Init.NORMAL ? 0 : (rng.nextDouble() * 2 - 1) * bound;
+        cb[i] = init != Init.UNIFORM_FAN_IN ? 0 : (rng.nextDouble() * 2 - 1) * bound;
       }
       try (INDArray src = Nd4j.create(cb, new long[] {1, classes}, 'c').castTo(c.dataType())) {
         c.assign(src);
@@ -127,13 +132,30 @@ public final class SoftmaxHead implements RuleState {
    */
   public StepResult step(Block block, INDArray input, Labels labels) {
     INDArray a = block.forward(input, true);
+    double[] loss = new double[1];
+    INDArray dg = headGradients(a, labels.classes(), loss);
+    int batch = (int) a.size(0);
+    INDArray da = Nd4j.createUninitialized(a.dataType(), new long[] {batch, width}, 'c');
+    Nd4j.gemm(dg, p, da, false, true, 1.0, 0.0);
+    block.backward(da);
+    return new StepResult(a, loss[0]);
+  }
+
+  /**
+   * The head alone on features {@code a} (which get no gradient): writes dP (and dc), and returns
+   * dG {@code [batch, classes]} for callers that back-propagate into {@code a}.
+   *
+   * @param a the features {@code [batch, width]}
+   * @param y the class of each row
+   * @param lossOut receives the mean cross-entropy in slot 0
+   */
+  public INDArray headGradients(INDArray a, int[] y, double[] lossOut) {
     INDArray g = scores(a);
     int batch = (int) g.size(0);
     int k = (int) classes;
     double[] gv = g.data().asDouble();
     double[] dgv = new double[batch * k];
     double[] dcv = c == null ? null : new double[k];
-    int[] y = labels.classes();
     double loss = 0;
     for (int i = 0; i < batch; i++) {
       int row = i * k;
@@ -160,10 +182,8 @@ public final class SoftmaxHead implements RuleState {
     if (dc != null) {
       dc.assign(Nd4j.create(dcv, new long[] {1, k}, 'c').castTo(a.dataType()));
     }
-    INDArray da = Nd4j.createUninitialized(a.dataType(), new long[] {batch, width}, 'c');
-    Nd4j.gemm(dg, p, da, false, true, 1.0, 0.0);
-    block.backward(da);
-    return new StepResult(a, loss / batch);
+    lossOut[0] = loss / batch;
+    return dg;
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.llt.engine.graph.Block;
 import io.llt.engine.spi.Labels;
 import io.llt.engine.spi.LocalRule;
 import io.llt.engine.spi.RuleState;
+import io.llt.engine.spi.Signals;
 import io.llt.engine.spi.StepResult;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -14,7 +15,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public abstract class SoftmaxHeadRule implements LocalRule {
   @Override
-  public StepResult step(Block block, RuleState state, INDArray input, Labels labels) {
+  public StepResult step(
+      Block block, RuleState state, INDArray input, Labels labels, Signals signals) {
     return ((SoftmaxHead) state).step(block, input, labels);
   }
 

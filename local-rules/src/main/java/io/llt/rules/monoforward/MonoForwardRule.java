@@ -5,9 +5,11 @@ import io.llt.engine.spi.LocalRule;
 import io.llt.engine.spi.LocalRuleConfig;
 import io.llt.engine.spi.LocalRuleProvider;
 import io.llt.engine.spi.Readout;
+import io.llt.engine.spi.ReadoutSpec;
 import io.llt.engine.spi.RuleState;
 import io.llt.rules.common.SoftmaxHead;
 import io.llt.rules.common.SoftmaxHeadRule;
+import java.util.List;
 
 /**
  * Mono-Forward (Gong, Li, Abdulla, arXiv 2501.09238): each block owns a bias-free projection M to
@@ -74,7 +76,9 @@ public final class MonoForwardRule extends SoftmaxHeadRule {
   }
 
   @Override
-  public Readout readout() {
-    return config.prediction();
+  public List<ReadoutSpec> readouts() {
+    ReadoutSpec last = new ReadoutSpec("last", "scores", Readout.LAST);
+    ReadoutSpec sum = new ReadoutSpec("sum", "scores", Readout.SUM);
+    return config.prediction() == Readout.SUM ? List.of(sum, last) : List.of(last, sum);
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.llt.engine.config.OptimizerConfig;
 import io.llt.engine.graph.Block;
 import io.llt.engine.spi.Labels;
+import io.llt.engine.spi.Signals;
 import io.llt.engine.spi.LocalRule;
 import io.llt.engine.spi.StepResult;
 import io.llt.engine.testing.Arrays2;
@@ -38,10 +39,10 @@ class MonoForwardRuleTest {
     Block b = block(rule, 1);
     INDArray x = Arrays2.gaussian(3, 4, 5);
     Labels y = new Labels(Arrays2.oneHot(Y, 3), Y);
-    rule.step(b, b.state(), x, y);
+    rule.step(b, b.state(), x, y, new Signals());
     INDArray analytic = b.grads().dup();
     GradCheck.assertGradient(
-        "mono-forward W, b, M", () -> rule.step(b, b.state(), x, y).loss(), b.params(), analytic, 1e-6);
+        "mono-forward W, b, M", () -> rule.step(b, b.state(), x, y, new Signals()).loss(), b.params(), analytic, 1e-6);
   }
 
   @Test
@@ -116,7 +117,7 @@ class MonoForwardRuleTest {
         }
       }
     }
-    StepResult r = rule.step(b, b.state(), xs, new Labels(Arrays2.oneHot(Y, 3), Y));
+    StepResult r = rule.step(b, b.state(), xs, new Labels(Arrays2.oneHot(Y, 3), Y), new Signals());
     assertThat(r.loss()).isCloseTo(loss, org.assertj.core.data.Offset.offset(1e-12));
     double[] grads = b.grads().toDoubleVector();
     int off = 0;
@@ -151,10 +152,10 @@ class MonoForwardRuleTest {
             rule, 3, OptimizerConfig.adamDefaults(), DataType.DOUBLE, 3);
     INDArray x = Arrays2.gaussian(5, 4, 5);
     Labels y = new Labels(Arrays2.oneHot(Y, 3), Y);
-    rule.step(b, b.state(), x, y);
+    rule.step(b, b.state(), x, y, new Signals());
     INDArray analytic = b.grads().dup();
     GradCheck.assertGradient(
-        "backprop end to end", () -> rule.step(b, b.state(), x, y).loss(), b.params(), analytic, 1e-6);
+        "backprop end to end", () -> rule.step(b, b.state(), x, y, new Signals()).loss(), b.params(), analytic, 1e-6);
     assertThat(((SoftmaxHead) b.state()).bias()).as("the baseline's output layer has a bias").isNotNull();
   }
 }
