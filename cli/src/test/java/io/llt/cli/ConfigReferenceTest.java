@@ -38,7 +38,7 @@ class ConfigReferenceTest {
     }
     for (Class<?> c :
         List.of(ExperimentConfig.class, ModelConfig.class, BlockConfig.class, TrainerConfig.class,
-            OptimizerConfig.class, LrScheduleConfig.class)) {
+            OptimizerConfig.class, LrScheduleConfig.class, io.llt.engine.config.MemoryConfig.class)) {
       keys(c, doc, missing);
     }
     assertThat(missing).as("missing from docs/config-reference.md").isEmpty();

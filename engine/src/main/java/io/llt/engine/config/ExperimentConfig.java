@@ -10,9 +10,15 @@ import io.llt.engine.spi.DataConfig;
  * @param data the data source ({@code type: fashion-mnist}, {@code synthetic}, ...)
  * @param model the network
  * @param trainer how it is trained
+ * @param memory memory measurement and budget; default off
  */
 public record ExperimentConfig(
-    String name, Long seed, DataConfig data, ModelConfig model, TrainerConfig trainer) {
+    String name,
+    Long seed,
+    DataConfig data,
+    ModelConfig model,
+    TrainerConfig trainer,
+    MemoryConfig memory) {
   /** Validates and applies defaults. */
   public ExperimentConfig {
     Checks.required("name", name, "a run name such as fmnist-mono-forward");
@@ -24,10 +30,27 @@ public record ExperimentConfig(
     Checks.required("data", data, "a data source, for example {type: fashion-mnist}");
     Checks.required("model", model, "the network: model.blocks");
     Checks.required("trainer", trainer, "at least trainer.epochs");
+    memory = memory == null ? MemoryConfig.defaults() : memory;
+  }
+
+  /** Creates a config without memory settings. */
+  public ExperimentConfig(
+      String name, Long seed, DataConfig data, ModelConfig model, TrainerConfig trainer) {
+    this(name, seed, data, model, trainer, null);
   }
 
   /** Returns a copy with another trainer config. */
   public ExperimentConfig withTrainer(TrainerConfig t) {
-    return new ExperimentConfig(name, seed, data, model, t);
+    return new ExperimentConfig(name, seed, data, model, t, memory);
+  }
+
+  /** Returns a copy with another model. */
+  public ExperimentConfig withModel(ModelConfig m) {
+    return new ExperimentConfig(name, seed, data, m, trainer, memory);
+  }
+
+  /** Returns a copy with other memory settings. */
+  public ExperimentConfig withMemory(MemoryConfig m) {
+    return new ExperimentConfig(name, seed, data, model, trainer, m);
   }
 }

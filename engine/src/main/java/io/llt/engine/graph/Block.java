@@ -7,7 +7,6 @@ import io.llt.engine.spi.LocalRule;
 import io.llt.engine.spi.RuleState;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicLong;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
@@ -21,17 +20,18 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * An ordered group of layers with its learning rule's state, its optimizer and its own scoped
- * workspace. The block owns all its native memory: one flat parameter vector (layers first, then
+ * An ordered group of layers with its learning rule's state and its optimizer. The block owns its
+ * persistent native memory: one flat parameter vector (layers first, then
  * the rule state's trainable parameters), one flat gradient vector of the same layout, the
  * optimizer state, and the rule state.
  *
- * <p>Every training step runs inside the block's workspace ({@link #openWorkspace()}), so the
- * step's temporaries are released when the step ends. Not thread-safe: a block is used by one
- * thread at a time.
+ * <p>Every training step runs inside the thread's step workspace ({@link #openWorkspace()}), so the
+ * step's temporaries are released when the step ends and the next block reuses the memory. Not
+ * thread-safe: a block is used by one thread at a time.
  */
 public final class Block implements AutoCloseable {
-  private static final AtomicLong WORKSPACE_IDS = new AtomicLong();
+  /** The id of the per-thread workspace every block's step runs in. */
+  public static final String STEP_WORKSPACE = "llt-step";
 
   private final String id;
   private final int index;
@@ -45,9 +45,7 @@ public final class Block implements AutoCloseable {
   private final long layerParams;
   private final Random rng;
   private final DataType dataType;
-  private final String workspaceId;
   private final WorkspaceConfiguration workspaceConfig;
-  private INDArray handOff;
 
   /**
    * Creates a block and allocates its parameters, gradients, optimizer state and rule state.
@@ -105,7 +103,6 @@ public final class Block implements AutoCloseable {
       this.optimizer = Optimizer.create(optimizerConfig, params.length(), dataType);
       this.rng = Nd4j.getRandomFactory().getNewRandomInstance(ruleSeed);
     }
-    this.workspaceId = "llt-block-" + id + "-" + WORKSPACE_IDS.incrementAndGet();
     this.workspaceConfig =
         WorkspaceConfiguration.builder()
             .initialSize(0)
@@ -191,29 +188,40 @@ public final class Block implements AutoCloseable {
   }
 
   /**
-   * Opens the block's scoped workspace on the current thread; close it (try-with-resources) to
-   * release every temporary of the step.
+   * Opens the step workspace on the current thread; close it (try-with-resources) to release every
+   * temporary of the step. All blocks share one workspace per thread ({@link #STEP_WORKSPACE}):
+   * blocks on a thread step one after another, so its capacity is the largest block's step rather
+   * than the sum over blocks, and a block's working memory is free for the next block as soon as
+   * its step ends.
    */
   public MemoryWorkspace openWorkspace() {
-    return Nd4j.getWorkspaceManager().getAndActivateWorkspace(workspaceConfig, workspaceId);
+    return Nd4j.getWorkspaceManager().getAndActivateWorkspace(workspaceConfig, STEP_WORKSPACE);
   }
 
   /**
-   * Copies {@code output} (typically attached to this block's workspace) into the block's hand-off
-   * buffer and returns the buffer: the detached activation the next block reads. The buffer lives
-   * outside workspaces, is allocated once per batch shape and reused, and belongs to the block (do
-   * not close it); it is overwritten by the block's next hand-off.
+   * Copies {@code output} (typically attached to the step workspace) into this thread's hand-off
+   * buffer for the block's position ({@link HandOffBuffers}: two buffers used in turn along the
+   * chain) and returns it: the detached activation the next block reads. It lives outside
+   * workspaces; do not close it; it is overwritten by the hand-off of the block two positions on.
    */
   public INDArray handOff(INDArray output) {
-    if (handOff == null || !java.util.Arrays.equals(handOff.shape(), output.shape())) {
-      if (handOff != null) {
-        handOff.close();
-      }
-      try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-        handOff = Nd4j.createUninitialized(output.dataType(), output.shape(), 'c');
-      }
+    return HandOffBuffers.copy(index % 2, output);
+  }
+
+  /** Returns the bytes of the current thread's two hand-off buffers. */
+  public static long handOffBytesOfCurrentThread() {
+    return HandOffBuffers.bytesOfCurrentThread();
+  }
+
+  /**
+   * Frees the current thread's hand-off buffers and step workspace (the graph does this when it is
+   * closed; pipeline stage threads when they end).
+   */
+  public static void releaseThreadMemory() {
+    HandOffBuffers.releaseCurrentThread();
+    if (Nd4j.getWorkspaceManager().checkIfWorkspaceExists(STEP_WORKSPACE)) {
+      Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(STEP_WORKSPACE).destroyWorkspace(true);
     }
-    return handOff.assign(output);
   }
 
   /** Runs the layers forward. */
@@ -242,6 +250,23 @@ public final class Block implements AutoCloseable {
     }
   }
 
+  /**
+   * Returns the bytes the block holds between steps: parameters, gradients, optimizer state and the
+   * rule state's buffers (the hand-off buffers and the step workspace are per thread).
+   */
+  public long fixedBytes() {
+    long n = params.length() + grads.length();
+    if (optimizer.state() != null) {
+      n += optimizer.state().length();
+    }
+    long bytes = n * dataType.width();
+    INDArray buf = state.buffers();
+    if (buf != null) {
+      bytes += buf.length() * buf.dataType().width();
+    }
+    return bytes;
+  }
+
   /** Returns the number of activation values per example kept between forward and backward. */
   public long activationValuesPerExample() {
     long n = state.workingValuesPerExample();
@@ -251,16 +276,10 @@ public final class Block implements AutoCloseable {
     return n;
   }
 
-  /** Releases the workspace of the current thread, the rule state and all parameter memory. */
+  /** Releases the rule state and all parameter memory (the graph releases the thread's memory). */
   @Override
   public void close() {
-    if (Nd4j.getWorkspaceManager().checkIfWorkspaceExists(workspaceId)) {
-      Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(workspaceId).destroyWorkspace(true);
-    }
     state.close();
-    if (handOff != null) {
-      handOff.close();
-    }
     params.close();
     grads.close();
     if (optimizer.state() != null) {

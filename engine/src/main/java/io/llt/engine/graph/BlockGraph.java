@@ -37,5 +37,6 @@ public record BlockGraph(List<Block> blocks, Schedule schedule, long[] inputShap
     for (Block b : blocks) {
       b.close();
     }
+    Block.releaseThreadMemory();
   }
 }

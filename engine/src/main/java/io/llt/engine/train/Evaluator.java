@@ -5,6 +5,8 @@ import io.llt.engine.data.Batches;
 import io.llt.engine.data.Dataset;
 import io.llt.engine.graph.Block;
 import io.llt.engine.graph.BlockGraph;
+import io.llt.engine.memory.MemoryPhase;
+import io.llt.engine.memory.MemoryTracker;
 import io.llt.engine.spi.BlockInference;
 import io.llt.engine.spi.Readout;
 import io.llt.engine.spi.ReadoutSpec;
@@ -52,12 +54,21 @@ public final class Evaluator {
    * @param batchSize evaluation batch size
    */
   public static Accuracy evaluate(BlockGraph graph, int blockCount, Dataset data, int batchSize) {
+    return evaluate(graph, blockCount, data, batchSize, null);
+  }
+
+  /**
+   * Evaluates as {@link #evaluate(BlockGraph, int, Dataset, int)}, reporting each block's
+   * inference memory to {@code tracker} (may be null).
+   */
+  public static Accuracy evaluate(
+      BlockGraph graph, int blockCount, Dataset data, int batchSize, MemoryTracker tracker) {
     List<ReadoutSpec> specs = graph.readouts();
     Map<String, Long> correct = new LinkedHashMap<>();
     Iterator<Batch> it = Batches.sequential(data, batchSize);
     while (it.hasNext()) {
       try (Batch batch = it.next()) {
-        Map<String, INDArray> scores = score(graph, blockCount, batch.features());
+        Map<String, INDArray> scores = score(graph, blockCount, batch.features(), tracker);
         try {
           for (ReadoutSpec spec : specs) {
             INDArray s = scores.get(spec.name());
@@ -85,7 +96,7 @@ public final class Evaluator {
    * headline readout is not available from those blocks.
    */
   public static INDArray headlineScores(BlockGraph graph, int blockCount, INDArray features) {
-    Map<String, INDArray> scores = score(graph, blockCount, features);
+    Map<String, INDArray> scores = score(graph, blockCount, features, null);
     String head = graph.readouts().get(0).name();
     INDArray h = scores.remove(head);
     scores.values().forEach(INDArray::close);
@@ -96,7 +107,8 @@ public final class Evaluator {
    * Scores one batch with every readout: readout name to {@code [batch, numClasses]}, detached
    * (the caller closes them).
    */
-  static Map<String, INDArray> score(BlockGraph graph, int blockCount, INDArray features) {
+  static Map<String, INDArray> score(
+      BlockGraph graph, int blockCount, INDArray features, MemoryTracker tracker) {
     Block first = graph.blocks().get(0);
     INDArray x;
     try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
@@ -127,6 +139,9 @@ public final class Evaluator {
           }
           if (i < blockCount - 1) {
             next = b.handOff(inf.output());
+          }
+          if (tracker != null) {
+            tracker.record(i, MemoryPhase.INFERENCE, b.fixedBytes(), ws.getPrimaryOffset());
           }
         }
         x = next;

@@ -251,6 +251,7 @@ final class Pipeline {
       if (held != null && held != END) {
         held.close();
       }
+      Block.releaseThreadMemory();
       Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
     }
   }

@@ -8,7 +8,9 @@ import io.llt.engine.data.Batches;
 import io.llt.engine.data.DataSplits;
 import io.llt.engine.graph.Block;
 import io.llt.engine.graph.BlockGraph;
+import io.llt.engine.memory.MemoryPhase;
 import io.llt.engine.memory.MemoryProbe;
+import io.llt.engine.memory.MemoryTracker;
 import io.llt.engine.spi.Labels;
 import io.llt.engine.spi.Signals;
 import io.llt.engine.spi.StepResult;
@@ -45,6 +47,7 @@ public final class Trainer {
   private final RunDirectory runDir;
   private final TrainingListener listener;
   private final MemoryProbe probe;
+  private final MemoryTracker tracker;
   private PipelineStats lastPipelineStats;
 
   /**
@@ -70,6 +73,17 @@ public final class Trainer {
     this.runDir = runDir;
     this.listener = listener == null ? new TrainingListener() {} : listener;
     this.probe = probe;
+    this.tracker =
+        config.memory().track()
+            ? new MemoryTracker(
+                graph.blocks().stream().map(Block::id).toList(),
+                config.memory().budgetBytes() == null ? 0 : config.memory().budgetBytes())
+            : null;
+  }
+
+  /** Returns the memory tracker, or null when {@code memory.track} is off. */
+  public MemoryTracker tracker() {
+    return tracker;
   }
 
   /** Returns the number of trainer epochs of the whole run. */
@@ -97,9 +111,9 @@ public final class Trainer {
       int evalBatch = config.trainer().evalBatchSize();
       Double val = null;
       if (data.validation() != null) {
-        val = Evaluator.evaluate(graph, evalBlocks, data.validation(), evalBatch).headline();
+        val = Evaluator.evaluate(graph, evalBlocks, data.validation(), evalBatch, tracker).headline();
       }
-      test = Evaluator.evaluate(graph, evalBlocks, data.test(), evalBatch);
+      test = Evaluator.evaluate(graph, evalBlocks, data.test(), evalBatch, tracker);
       List<BlockMetrics> bm = new ArrayList<>();
       for (int i = 0; i < graph.blocks().size(); i++) {
         bm.add(new BlockMetrics(graph.blocks().get(i).id(), run.losses()[i], run.rates()[i]));
@@ -129,7 +143,8 @@ public final class Trainer {
       listener.onEpochEnd(m);
     }
     if (test == null) {
-      test = Evaluator.evaluate(graph, graph.blocks().size(), data.test(), config.trainer().evalBatchSize());
+      test = Evaluator.evaluate(
+              graph, graph.blocks().size(), data.test(), config.trainer().evalBatchSize(), tracker);
     }
     double wall = (System.nanoTime() - t0) / 1e9;
     return new TrainingResult(
@@ -335,7 +350,13 @@ public final class Trainer {
         throw new TrainingDivergedException(b.id(), epoch, batch + 1, r.loss());
       }
       INDArray out = sink == null ? null : sink.apply(r.output());
+      if (tracker != null) {
+        tracker.record(b.index(), MemoryPhase.FORWARD, b.fixedBytes(), ws.getPrimaryOffset());
+      }
       b.optimizer().step(b.params(), b.grads(), lr);
+      if (tracker != null) {
+        tracker.record(b.index(), MemoryPhase.UPDATE, b.fixedBytes(), ws.getPrimaryOffset());
+      }
       return new StepResult(out, r.loss());
     }
   }
@@ -344,9 +365,13 @@ public final class Trainer {
    * Forward through a block that does not update (frozen, or the lookahead pass); the output
    * lands in the block's hand-off buffer.
    */
-  private static INDArray passStep(Block b, INDArray x, Labels labels, Signals signals) {
+  private INDArray passStep(Block b, INDArray x, Labels labels, Signals signals) {
     try (MemoryWorkspace ws = b.openWorkspace()) {
-      return b.handOff(b.rule().pass(b, b.state(), x, labels, signals));
+      INDArray out = b.handOff(b.rule().pass(b, b.state(), x, labels, signals));
+      if (tracker != null) {
+        tracker.record(b.index(), MemoryPhase.FORWARD, b.fixedBytes(), ws.getPrimaryOffset());
+      }
+      return out;
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.llt.rules.monoforward;
 
+import io.llt.engine.config.InvalidValueException;
 import io.llt.engine.spi.BlockContext;
 import io.llt.engine.spi.LocalRule;
 import io.llt.engine.spi.LocalRuleConfig;
@@ -32,6 +33,11 @@ public final class MonoForwardRule extends SoftmaxHeadRule {
     public Config {
       prediction = prediction == null ? Readout.LAST : prediction;
       projectionInit = projectionInit == null ? SoftmaxHead.Init.UNIFORM_FAN_IN : projectionInit;
+      if (projectionInit == SoftmaxHead.Init.ZERO) {
+        throw new InvalidValueException(
+            "projectionInit",
+            "'zero' gives the block no gradient through M; use uniform-fan-in or normal");
+      }
     }
 
     @Override

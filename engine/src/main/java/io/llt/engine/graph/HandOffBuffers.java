@@ -1,0 +1,76 @@
+package io.llt.engine.graph;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * The detached activations handed from block to block on one thread: two flat buffers used in
+ * turn (block k writes buffer k mod 2 while reading buffer (k-1) mod 2, which its predecessor
+ * wrote), so a chain of any depth holds two activations between its steps rather than one per
+ * block. Each buffer lives outside workspaces, grows to the largest activation it has held, and is
+ * handed out as a view of the exact shape. Per thread: pipeline stages each have their own pair.
+ */
+final class HandOffBuffers {
+  private static final ThreadLocal<HandOffBuffers> CURRENT = new ThreadLocal<>();
+
+  private final INDArray[] flat = new INDArray[2];
+
+  private HandOffBuffers() {}
+
+  /** Copies {@code output} into buffer {@code slot} (0 or 1) of this thread and returns the copy. */
+  static INDArray copy(int slot, INDArray output) {
+    HandOffBuffers b = CURRENT.get();
+    if (b == null) {
+      b = new HandOffBuffers();
+      CURRENT.set(b);
+    }
+    long n = output.length();
+    DataType dt = output.dataType();
+    INDArray buf = b.flat[slot];
+    if (buf == null || buf.length() < n || buf.dataType() != dt) {
+      if (buf != null) {
+        buf.close();
+      }
+      try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+        buf = Nd4j.createUninitialized(dt, n);
+      }
+      b.flat[slot] = buf;
+    }
+    INDArray view =
+        buf.length() == n
+            ? buf.reshape('c', output.shape())
+            : buf.get(NDArrayIndex.interval(0, n)).reshape('c', output.shape());
+    return view.assign(output);
+  }
+
+  /** Returns the bytes this thread's buffers hold. */
+  static long bytesOfCurrentThread() {
+    HandOffBuffers b = CURRENT.get();
+    long bytes = 0;
+    if (b != null) {
+      for (INDArray a : b.flat) {
+        if (a != null) {
+          bytes += a.length() * a.dataType().width();
+        }
+      }
+    }
+    return bytes;
+  }
+
+  /** Frees this thread's buffers (at the end of a run, or when a pipeline stage thread ends). */
+  static void releaseCurrentThread() {
+    HandOffBuffers b = CURRENT.get();
+    if (b != null) {
+      for (int i = 0; i < b.flat.length; i++) {
+        if (b.flat[i] != null) {
+          b.flat[i].close();
+          b.flat[i] = null;
+        }
+      }
+      CURRENT.remove();
+    }
+  }
+}
