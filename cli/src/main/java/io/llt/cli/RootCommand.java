@@ -3,6 +3,7 @@ package io.llt.cli;
 import io.llt.cli.command.BenchCommand;
 import io.llt.cli.command.EvalCommand;
 import io.llt.cli.command.ListCommand;
+import io.llt.cli.command.ProfileCommand;
 import io.llt.cli.command.TrainCommand;
 import io.llt.cli.command.ValidateCommand;
 import io.llt.engine.util.BuildInfo;
@@ -20,7 +21,8 @@ import picocli.CommandLine.IVersionProvider;
       EvalCommand.class,
       ValidateCommand.class,
       ListCommand.class,
-      BenchCommand.class
+      BenchCommand.class,
+      ProfileCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {

@@ -106,6 +106,7 @@ public final class TrainCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("warning: " + w);
     }
     DataSplits data = RunSupport.loadData(c, configDir, dataOptions.offline, out);
+    experiment.checkMemoryBudget(c);
     try (MemoryProbe probe = MemoryProbe.start(5);
         BlockGraph graph =
             new GraphBuilder(experiment.registry())

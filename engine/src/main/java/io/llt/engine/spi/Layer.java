@@ -64,4 +64,38 @@ public interface Layer {
    * (its activation memory), used by the memory estimate.
    */
   long activationValuesPerExample();
+
+  /**
+   * Returns how many values per example (per row) this layer allocates during one training
+   * {@link #forward} followed by its {@link #backward}: every {@code [batch, k]} array the two
+   * calls create (pre-activations, masks, the output, dL/dz, and dL/d(input) when {@code
+   * needInputGrad}), counted in elements of the layer's data type. The memory estimate multiplies
+   * it by the batch's row count and the data type's size: inside a block's workspace nothing is
+   * freed during a step, so every such array occupies its own bytes until the step ends.
+   *
+   * <p>Arrays that do not grow with the batch ({@code [1, k]} row vectors such as a bias
+   * gradient's column sums, scalars, op arguments) are not counted, and neither are views,
+   * in-place results or arrays that alias the input or {@code gradOutput}. ND4J rounds every
+   * workspace allocation up to 32 bytes, which this count also leaves out.
+   *
+   * <p>The default assumes a layer that allocates its output, one gradient of the same size and,
+   * when asked, its input gradient: {@code out + out + (needInputGrad ? in : 0)}. Layers override
+   * it with their exact count.
+   *
+   * @param needInputGrad whether {@link #backward} is asked for dL/d(input), as {@link
+   *     io.llt.engine.graph.Block#backward} decides (false for the first layer with parameters and
+   *     every layer below it)
+   * @return the number of values per example, {@code >= 0}
+   */
+  default long workingValuesPerExample(boolean needInputGrad) {
+    long in = 1;
+    for (long d : inputShape()) {
+      in *= d;
+    }
+    long out = 1;
+    for (long d : outputShape()) {
+      out *= d;
+    }
+    return 2 * out + (needInputGrad ? in : 0);
+  }
 }

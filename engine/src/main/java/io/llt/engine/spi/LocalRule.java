@@ -147,6 +147,15 @@ public interface LocalRule {
   }
 
   /**
+   * Returns how many rows a training step of this rule's blocks processes per example (the memory
+   * estimate scales by it): 1 by default; Forward-Forward's positive, negative and neutral rows
+   * make 2 or 3.
+   */
+  default int rowsPerExample() {
+    return 1;
+  }
+
+  /**
    * Returns warnings about this rule's settings for one block: legal but probably not what was
    * meant (for example a threshold on a different scale from the block's normalisation). Shown by
    * {@code llt validate} and at the start of a run.

@@ -6,7 +6,12 @@ import io.llt.engine.config.ConfigProblem;
 import io.llt.engine.config.ExperimentConfig;
 import io.llt.engine.config.LoadedConfig;
 import io.llt.engine.config.TypeRegistry;
+import io.llt.engine.config.Schedule;
 import io.llt.engine.graph.GraphBuilder;
+import io.llt.engine.memory.MemoryBudgetExceededException;
+import io.llt.engine.memory.MemoryEstimate;
+import io.llt.engine.memory.MemoryPhase;
+import io.llt.engine.memory.NativeMemory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,6 +68,43 @@ public final class Experiment {
   public List<String> warnings(ExperimentConfig c) {
     return new GraphBuilder(registry)
         .warnings(c, c.data().exampleShape(), c.data().numClasses());
+  }
+
+  /**
+   * Checks {@code memory.budgetBytes} against the estimate before anything is allocated: the
+   * native bytes held now (the loaded dataset) plus the estimated training memory (the local
+   * schedule's resident bytes, or the fused backprop block's peak).
+   *
+   * @throws MemoryBudgetExceededException naming the block whose step is largest
+   */
+  public void checkMemoryBudget(ExperimentConfig c) {
+    Long budget = c.memory().budgetBytes();
+    if (budget == null) {
+      return;
+    }
+    MemoryEstimate e =
+        MemoryEstimate.of(c, c.data().exampleShape(), c.data().numClasses(), registry);
+    long batch = c.trainer().batchSize();
+    boolean bp = c.trainer().schedule() == Schedule.BACKPROP;
+    long training =
+        bp
+            ? e.backpropPeakBytes(batch)
+            : e.residentBytes(batch, MemoryEstimate.StepMemoryLayout.PER_THREAD);
+    long total = NativeMemory.nativeBytes() + training;
+    if (total > budget) {
+      String block = "backprop";
+      if (!bp) {
+        long max = -1;
+        for (MemoryEstimate.BlockEstimate b : e.blocks()) {
+          if (b.workspaceBytes(batch) > max) {
+            max = b.workspaceBytes(batch);
+            block = b.blockId();
+          }
+        }
+      }
+      throw new MemoryBudgetExceededException(
+          "estimated", block, MemoryPhase.FORWARD, total, budget);
+    }
   }
 
   /** Returns the data type a config asks for. */

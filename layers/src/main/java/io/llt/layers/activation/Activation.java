@@ -50,4 +50,13 @@ public enum Activation {
         return gradOutput;
     }
   }
+
+  /**
+   * Returns how many arrays of the output's size {@link #backward} allocates: one for relu (the
+   * {@code sign(a)} mask), tanh ({@code a * a}) and sigmoid ({@code 1 - a}), each then updated in
+   * place into dL/dz; none for identity, which returns {@code gradOutput} itself.
+   */
+  public int backwardAllocations() {
+    return this == IDENTITY ? 0 : 1;
+  }
 }

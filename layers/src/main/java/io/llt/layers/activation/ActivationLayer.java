@@ -74,4 +74,15 @@ public final class ActivationLayer extends ParameterFreeLayer {
   public long activationValuesPerExample() {
     return size();
   }
+
+  /**
+   * Counts the forward's copy of the input (the function is applied to it in place) and, when the
+   * input gradient is asked for, the activation's backward allocation ({@link
+   * Activation#backwardAllocations}: one array for relu, tanh and sigmoid, none for identity).
+   * Without {@code needInputGrad} the backward allocates nothing.
+   */
+  @Override
+  public long workingValuesPerExample(boolean needInputGrad) {
+    return size() + (needInputGrad ? size() * function.backwardAllocations() : 0);
+  }
 }

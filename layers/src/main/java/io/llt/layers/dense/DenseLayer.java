@@ -176,4 +176,20 @@ public final class DenseLayer implements Layer {
     // the input is held by the caller anyway; the layer keeps its output (pre-/post-activation share it)
     return units;
   }
+
+  /**
+   * Counts, per example: the forward's product {@code z = x W} ({@code units} values; the bias and
+   * the activation are applied to it in place, so it is also the output); the activation's
+   * backward allocation ({@link Activation#backwardAllocations} times {@code units}: the relu mask,
+   * {@code a * a} or {@code 1 - a}, turned into dL/dz in place; identity uses {@code gradOutput}
+   * itself); and dL/dx = dz W^T ({@code fanIn} values) when {@code needInputGrad}. dW is written
+   * straight into the block's gradient vector; db's column sums are one {@code [1, units]} row,
+   * which does not grow with the batch and is not counted.
+   */
+  @Override
+  public long workingValuesPerExample(boolean needInputGrad) {
+    return units
+        + units * config.activation().backwardAllocations()
+        + (needInputGrad ? fanIn : 0);
+  }
 }

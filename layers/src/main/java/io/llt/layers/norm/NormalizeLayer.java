@@ -111,4 +111,16 @@ public final class NormalizeLayer extends ParameterFreeLayer {
   public long activationValuesPerExample() {
     return 2;
   }
+
+  /**
+   * Counts, per example: the forward's norm and denominator (two {@code [batch, 1]} columns) and
+   * its output ({@code size} values); and, when {@code needInputGrad}, the backward's {@code g * x}
+   * ({@code size}), its row sums and the clamped norm (two columns), {@code g / d} and {@code x *
+   * coef} ({@code size} each; the coefficient and the difference are computed in place). Without
+   * {@code needInputGrad} the backward allocates nothing.
+   */
+  @Override
+  public long workingValuesPerExample(boolean needInputGrad) {
+    return size() + 2 + (needInputGrad ? 3 * size() + 2 : 0);
+  }
 }

@@ -88,4 +88,14 @@ public final class DropoutLayer extends ParameterFreeLayer {
   public long activationValuesPerExample() {
     return rate == 0 ? 0 : size();
   }
+
+  /**
+   * Counts the training forward's mask and masked output (two arrays of the input's size) and,
+   * when {@code needInputGrad}, the backward's {@code gradOutput * mask}. With rate 0 the layer is
+   * the identity and allocates nothing.
+   */
+  @Override
+  public long workingValuesPerExample(boolean needInputGrad) {
+    return rate == 0 ? 0 : 2 * size() + (needInputGrad ? size() : 0);
+  }
 }

@@ -81,4 +81,10 @@ public final class FlattenLayer implements Layer {
   public long activationValuesPerExample() {
     return 0;
   }
+
+  /** Returns 0: forward and backward return their argument itself. */
+  @Override
+  public long workingValuesPerExample(boolean needInputGrad) {
+    return 0;
+  }
 }

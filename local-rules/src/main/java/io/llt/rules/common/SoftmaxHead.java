@@ -186,9 +186,19 @@ public final class SoftmaxHead implements RuleState {
     return dg;
   }
 
+  /**
+   * Counts, per example, in elements of the block's data type: the scores G ({@code classes}); dG,
+   * which is built from the host's doubles as a DOUBLE array ({@code classes} doubles, that is
+   * {@code classes * 8 / size} elements) and then cast to the data type ({@code classes} more,
+   * unless the data type is DOUBLE, where the cast returns the same array); and dL/da ({@code
+   * width}). dP is written into the block's gradient vector and dc's sums are one {@code [1,
+   * classes]} row, not counted. Before {@link #bind} the data type is unknown and FLOAT is assumed
+   * (the larger count of the two supported types).
+   */
   @Override
   public long workingValuesPerExample() {
-    // scores, gradient of the scores, gradient w.r.t. the block output
-    return 2 * classes + width;
+    long size = p == null ? 4 : p.dataType().width();
+    long hostGradient = classes * 8 / size + (size == 8 ? 0 : classes);
+    return classes + hostGradient + width;
   }
 }

@@ -106,6 +106,11 @@ abstract class FfRule implements LocalRule {
   }
 
   @Override
+  public int rowsPerExample() {
+    return s.trainGroups();
+  }
+
+  @Override
   public boolean readsNetworkScores() {
     return s.negatives() == FfNegatives.HARD;
   }
