@@ -1,0 +1,51 @@
+package io.llt.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code llt profile} and the memory budget, end to end on the synthetic smoke config. */
+class ProfileCommandTest {
+  @TempDir Path tmp;
+
+  @Test
+  void profileWritesTheThreeReportFilesWithBothSchedulesAndTheDepthSweep() throws Exception {
+    Path out = tmp.resolve("report");
+    Cli r =
+        Cli.run("profile", ValidateCommandTest.SMOKE, "--steps", "3", "--warmup", "1",
+            "--depths", "1,3", "--out", out.toString());
+    assertThat(r.exit).as(r.toString()).isZero();
+    assertThat(r.out).contains("local/backprop", "report.html");
+    JsonNode j = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+    assertThat(j.at("/local/peakNativeBytes").isIntegralNumber()).isTrue();
+    assertThat(j.at("/local/peakNativeBytes").asLong()).isPositive();
+    assertThat(j.at("/backprop/peakNativeBytes").asLong()).isPositive();
+    assertThat(j.at("/local/blocks")).hasSize(2);
+    assertThat(j.at("/backprop/blocks")).hasSize(1);
+    JsonNode b1 = j.at("/local/blocks/0");
+    assertThat(b1.get("blockId").asText()).isEqualTo("b1");
+    // the measured training step is the estimate's workspace plus the fixed bytes, within 20%
+    double ratio = b1.get("measuredPeakBytes").asDouble() / b1.get("estimatedPeakBytes").asDouble();
+    assertThat(ratio).isBetween(0.8, 1.2);
+    assertThat(j.at("/depthSweep")).hasSize(2);
+    assertThat(j.at("/depthSweep/1/depth").asInt()).isEqualTo(3);
+    assertThat(j.at("/metadata/resolvedConfigYaml").asText()).contains("mono-forward");
+    assertThat(Files.readString(out.resolve("report.md"))).contains("b1", "b2");
+    assertThat(Files.readString(out.resolve("report.html")).split("<svg", -1)).hasSize(5);
+  }
+
+  @Test
+  void aBudgetBelowTheEstimateStopsBeforeTrainingWithExitCode4() {
+    Cli r =
+        Cli.run("train", ValidateCommandTest.SMOKE, "--runs-dir", tmp.resolve("runs").toString(),
+            "--set", "memory.budgetBytes=1000");
+    assertThat(r.exit).as(r.toString()).isEqualTo(4);
+    assertThat(r.err).contains("memory budget exceeded: estimated", "block 'b", "memory.budgetBytes 1000");
+    assertThat(r.out).doesNotContain("epoch 1/");
+  }
+}
