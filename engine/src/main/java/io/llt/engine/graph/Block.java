@@ -220,7 +220,10 @@ public final class Block implements AutoCloseable {
   public static void releaseThreadMemory() {
     HandOffBuffers.releaseCurrentThread();
     if (Nd4j.getWorkspaceManager().checkIfWorkspaceExists(STEP_WORKSPACE)) {
-      Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(STEP_WORKSPACE).destroyWorkspace(true);
+      // through the manager, so that the workspace is also forgotten: destroying only its memory
+      // would let the next graph on this thread reuse it at its old learnt capacity
+      Nd4j.getWorkspaceManager()
+          .destroyWorkspace(Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(STEP_WORKSPACE));
     }
   }
 
