@@ -56,7 +56,10 @@ import picocli.CommandLine.Model.CommandSpec;
  * of the config's last block repeated.
  *
  * <p>Native bytes are those the training holds: the process's ND4J native bytes (live arrays plus
- * workspaces) minus what it held before the graph was built (the dataset).
+ * workspaces) minus what it held before the graph was built (the dataset). Peaks cover the steady
+ * state: the {@code --warmup} batches run first (workspaces learn their size), the garbage they
+ * leave is collected, and the peaks are reset before the {@code --steps} measured batches and the
+ * inference pass (spec auglocal-man-pipeline.md 7.2).
  */
 @Command(
     name = "profile",
@@ -79,8 +82,8 @@ public final class ProfileCommand implements Callable<Integer> {
 
   @Option(
       names = "--warmup",
-      defaultValue = "3",
-      description = "Warm-up batches per schedule (default: ${DEFAULT-VALUE}).")
+      defaultValue = "2",
+      description = "Warm-up batches per schedule, before the peaks are reset (default: ${DEFAULT-VALUE}).")
   int warmup;
 
   @Option(
@@ -218,6 +221,9 @@ public final class ProfileCommand implements Callable<Integer> {
       if (warmup > 0) {
         trainer.trainEpoch(0, warmup);
       }
+      // steady state: drop what the warm-up's workspace learning left for the GC, then measure
+      settledNativeBytes();
+      trainer.tracker().resetPeaks();
       Trainer.EpochRun run = trainer.trainEpoch(1, steps);
       Evaluator.evaluate(
           graph, graph.blocks().size(), data.test(), c.trainer().evalBatchSize(), trainer.tracker());

@@ -77,6 +77,18 @@ public final class MemoryTracker {
     }
   }
 
+  /**
+   * Forgets the high-water marks (not the time series), to measure a steady-state window: the
+   * first steps of a run also hold workspace-learning allocations that only the garbage collector
+   * frees (specs/auglocal-man-pipeline.md 7.2 recommends resetting after 2 warm-up steps).
+   */
+  public void resetPeaks() {
+    for (int i = 0; i < peaks.length(); i++) {
+      peaks.set(i, 0);
+    }
+    peakNative.set(0);
+  }
+
   /** Returns block {@code block}'s high-water mark in {@code phase}, in bytes (0 if never seen). */
   public long peakBytes(int block, MemoryPhase phase) {
     return peaks.get(block * MemoryPhase.values().length + phase.ordinal());
