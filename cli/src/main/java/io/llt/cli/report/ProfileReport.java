@@ -290,8 +290,9 @@ public record ProfileReport(
    * @param depth number of blocks, >= 1
    * @param localPeakBytes the local schedule's peak native bytes, >= 0
    * @param backpropPeakBytes the backprop baseline's peak native bytes, >= 0
-   * @param localActivationAndWorkingBytes the local schedule's estimated activation plus working
-   *     bytes (the variable part, which the local schedule keeps for one block at a time), >= 0
+   * @param localActivationAndWorkingBytes the local schedule's measured peak minus its blocks'
+   *     fixed bytes (parameters, gradients, optimizer state): the activation, hand-off and working
+   *     memory, which the local schedule keeps for one block at a time, >= 0
    */
   public record DepthPoint(
       int depth, long localPeakBytes, long backpropPeakBytes, long localActivationAndWorkingBytes) {

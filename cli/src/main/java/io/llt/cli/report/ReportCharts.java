@@ -197,7 +197,7 @@ final class ReportCharts {
   static JFreeChart peakVsDepth(ProfileReport report) {
     XYSeries local = new XYSeries("local peak (" + report.local().schedule() + ")", true, false);
     XYSeries backprop = new XYSeries("backprop peak", true, false);
-    XYSeries variable = new XYSeries("local activation + working (estimated)", true, false);
+    XYSeries variable = new XYSeries("local activation + working (peak minus fixed bytes)", true, false);
     for (DepthPoint p : report.depthSweep()) {
       local.add(p.depth(), p.localPeakBytes() / MIB);
       backprop.add(p.depth(), p.backpropPeakBytes() / MIB);

@@ -200,15 +200,16 @@ public final class Block implements AutoCloseable {
 
   /**
    * Copies {@code output} (typically attached to the step workspace) into this thread's hand-off
-   * buffer for the block's position ({@link HandOffBuffers}: two buffers used in turn along the
-   * chain) and returns it: the detached activation the next block reads. It lives outside
-   * workspaces; do not close it; it is overwritten by the hand-off of the block two positions on.
+   * buffer ({@link HandOffBuffers}) and returns it: the detached activation the next block reads.
+   * Call it only once the block no longer needs its input (after its step or inference has
+   * returned), since the input usually is that buffer. It lives outside workspaces; do not close
+   * it; the next block's hand-off overwrites it.
    */
   public INDArray handOff(INDArray output) {
-    return HandOffBuffers.copy(index % 2, output);
+    return HandOffBuffers.copy(output);
   }
 
-  /** Returns the bytes of the current thread's two hand-off buffers. */
+  /** Returns the bytes of the current thread's hand-off buffer. */
   public static long handOffBytesOfCurrentThread() {
     return HandOffBuffers.bytesOfCurrentThread();
   }

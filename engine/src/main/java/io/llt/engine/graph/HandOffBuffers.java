@@ -7,21 +7,27 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * The detached activations handed from block to block on one thread: two flat buffers used in
- * turn (block k writes buffer k mod 2 while reading buffer (k-1) mod 2, which its predecessor
- * wrote), so a chain of any depth holds two activations between its steps rather than one per
- * block. Each buffer lives outside workspaces, grows to the largest activation it has held, and is
- * handed out as a view of the exact shape. Per thread: pipeline stages each have their own pair.
+ * The detached activation handed from block to block on one thread: one flat buffer, so a chain of
+ * any depth holds one activation between its steps rather than one per block. A block reads its
+ * input from the buffer and, once its step (forward, local objective, gradients) has returned and
+ * the input is no longer needed, its output is copied over it; the optimizer's update that
+ * follows reads only parameters and gradients. The buffer lives outside workspaces, grows to the
+ * largest activation it has held, and is handed out as a view of the exact shape. Per thread:
+ * pipeline stages each have their own.
  */
 final class HandOffBuffers {
   private static final ThreadLocal<HandOffBuffers> CURRENT = new ThreadLocal<>();
 
-  private final INDArray[] flat = new INDArray[2];
+  private final INDArray[] flat = new INDArray[1];
 
   private HandOffBuffers() {}
 
-  /** Copies {@code output} into buffer {@code slot} (0 or 1) of this thread and returns the copy. */
-  static INDArray copy(int slot, INDArray output) {
+  /**
+   * Copies {@code output} into this thread's buffer and returns the copy; the previous content
+   * (typically the input of the block whose output this is) is overwritten.
+   */
+  static INDArray copy(INDArray output) {
+    int slot = 0;
     HandOffBuffers b = CURRENT.get();
     if (b == null) {
       b = new HandOffBuffers();
@@ -46,7 +52,7 @@ final class HandOffBuffers {
     return view.assign(output);
   }
 
-  /** Returns the bytes this thread's buffers hold. */
+  /** Returns the bytes this thread's buffer holds. */
   static long bytesOfCurrentThread() {
     HandOffBuffers b = CURRENT.get();
     long bytes = 0;
@@ -60,7 +66,7 @@ final class HandOffBuffers {
     return bytes;
   }
 
-  /** Frees this thread's buffers (at the end of a run, or when a pipeline stage thread ends). */
+  /** Frees this thread's buffer (at the end of a run, or when a pipeline stage thread ends). */
   static void releaseCurrentThread() {
     HandOffBuffers b = CURRENT.get();
     if (b != null) {

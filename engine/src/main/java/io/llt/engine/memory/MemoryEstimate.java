@@ -183,8 +183,8 @@ public record MemoryEstimate(
     PER_BLOCK,
     /**
      * One step workspace per thread shared by the blocks that step on it one after another (its
-     * capacity is the largest block's step), and two hand-off buffers per thread used in turn
-     * along the chain (block k writes buffer k mod 2), each as large as the largest activation
+     * capacity is the largest block's step), and one hand-off buffer per thread (each block's
+     * output overwrites its input once its step has returned), as large as the largest activation
      * written to it.
      */
     PER_THREAD
@@ -199,7 +199,7 @@ public record MemoryEstimate(
    *   <li>{@link StepMemoryLayout#PER_BLOCK}: {@code sum(fixed) + sum over blocks (workspace +
    *       safety) + sum over blocks (batch * hand-off) + batch * input of the first block};
    *   <li>{@link StepMemoryLayout#PER_THREAD}: {@code sum(fixed) + max over blocks (workspace) +
-   *       safety + batch * (max hand-off at even positions + max hand-off at odd positions) + batch
+   *       safety + batch * max hand-off + batch
    *       * input of the first block}.
    * </ul>
    *
@@ -216,13 +216,12 @@ public record MemoryEstimate(
       return s;
     }
     long workspace = 0;
-    long[] handOff = new long[2];
-    for (int i = 0; i < blocks.size(); i++) {
-      BlockEstimate b = blocks.get(i);
+    long handOff = 0;
+    for (BlockEstimate b : blocks) {
       workspace = Math.max(workspace, b.workspaceBytes(batch));
-      handOff[i % 2] = Math.max(handOff[i % 2], b.handOffBytesPerExample());
+      handOff = Math.max(handOff, b.handOffBytesPerExample());
     }
-    return s + workspace + WORKSPACE_SAFETY_BYTES + batch * (handOff[0] + handOff[1]);
+    return s + workspace + WORKSPACE_SAFETY_BYTES + batch * handOff;
   }
 
   /**
