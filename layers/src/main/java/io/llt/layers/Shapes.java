@@ -49,8 +49,16 @@ public final class Shapes {
   }
 
   private static void assign(INDArray target, double[] v) {
-    try (INDArray src = Nd4j.create(v, target.shape(), 'c').castTo(target.dataType())) {
+    // close the double source too: castTo returns a new array when the types differ
+    INDArray d = Nd4j.create(v, target.shape(), 'c');
+    INDArray src = d.castTo(target.dataType());
+    try {
       target.assign(src);
+    } finally {
+      if (src != d) {
+        src.close();
+      }
+      d.close();
     }
   }
 }

@@ -81,17 +81,26 @@ public final class SoftmaxHead implements RuleState {
               ? 0
               : init == Init.NORMAL ? gaussian(rng) : (rng.nextDouble() * 2 - 1) * bound;
     }
-    try (INDArray src = Nd4j.create(v, new long[] {width, classes}, 'c').castTo(p.dataType())) {
-      p.assign(src);
-    }
+    assignClosing(p, Nd4j.create(v, new long[] {width, classes}, 'c'));
     if (bias) {
       double[] cb = new double[(int) classes];
       for (int i = 0; i < cb.length; i++) {
         cb[i] = init != Init.UNIFORM_FAN_IN ? 0 : (rng.nextDouble() * 2 - 1) * bound;
       }
-      try (INDArray src = Nd4j.create(cb, new long[] {1, classes}, 'c').castTo(c.dataType())) {
-        c.assign(src);
+      assignClosing(c, Nd4j.create(cb, new long[] {1, classes}, 'c'));
+    }
+  }
+
+  /** Assigns host values to a parameter view, closing the temporaries (castTo may make one). */
+  private static void assignClosing(INDArray target, INDArray values) {
+    INDArray src = values.castTo(target.dataType());
+    try {
+      target.assign(src);
+    } finally {
+      if (src != values) {
+        src.close();
       }
+      values.close();
     }
   }
 

@@ -150,8 +150,9 @@ abstract class FfRule implements LocalRule {
     INDArray rows = Nd4j.createUninitialized(features.dataType(), new long[] {s.trainGroups() * (long) b, d}, 'c');
     if (s.hybrid()) {
       rows.get(NDArrayIndex.interval(0, b), NDArrayIndex.all()).assign(features);
-      rows.get(NDArrayIndex.interval(b, 2 * b), NDArrayIndex.all())
-          .assign(hybrids(features, block.layers().get(0).inputShape(), rng));
+      try (INDArray neg = hybrids(features, block.layers().get(0).inputShape(), rng)) {
+        rows.get(NDArrayIndex.interval(b, 2 * b), NDArrayIndex.all()).assign(neg);
+      }
       return rows;
     }
     for (int g = 0; g < s.trainGroups(); g++) {
@@ -228,7 +229,10 @@ abstract class FfRule implements LocalRule {
     }
   }
 
-  /** Negative hybrid images: each example spliced with another through a blurred random mask. */
+  /**
+   * Negative hybrid images: each example spliced with another through a blurred random mask. Runs
+   * outside workspaces; returns a double array the caller closes.
+   */
   private INDArray hybrids(INDArray features, long[] shape, SplittableRandom rng) {
     int b = (int) features.size(0);
     int d = (int) features.size(1);
@@ -258,7 +262,7 @@ abstract class FfRule implements LocalRule {
         }
       }
     }
-    return Nd4j.create(out, new long[] {b, d}, 'c').castTo(features.dataType());
+    return Nd4j.create(out, new long[] {b, d}, 'c');
   }
 
   // ------------------------------------------------------------------ training
