@@ -145,6 +145,7 @@ public final class ProfileCommand implements Callable<Integer> {
                 l.activationAndWorkingBytes()));
       }
     }
+    Map<String, Object> machine = RunSupport.machine();
     Map<String, String> hashes = new TreeMap<>();
     for (DataFile f : data.files()) {
       hashes.put(f.path().getFileName().toString(), f.sha256());
@@ -154,9 +155,8 @@ public final class ProfileCommand implements Callable<Integer> {
             new ProfileReport.Metadata(
                 BuildInfo.version(),
                 BuildInfo.commit(),
-                Nd4j.getBackend().getClass().getSimpleName() + " ("
-                    + RunSupport.machine().get("cpu") + ", OMP_NUM_THREADS="
-                    + RunSupport.machine().get("ompNumThreads") + ")",
+                Nd4j.getBackend().getClass().getSimpleName() + " (" + machine.get("cpu")
+                    + ", OMP_NUM_THREADS=" + machine.get("ompNumThreads") + ")",
                 System.getProperty("java.vm.name") + " " + System.getProperty("java.version"),
                 System.getProperty("os.name") + " " + System.getProperty("os.version"),
                 OffsetDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME),
@@ -258,7 +258,7 @@ public final class ProfileCommand implements Callable<Integer> {
       long estimated =
           c.trainer().schedule() == Schedule.BACKPROP
               ? estimate.backpropPeakBytes(batch)
-              : estimate.residentBytes(batch, MemoryEstimate.StepMemoryLayout.PER_THREAD);
+              : estimate.residentBytes(batch);
       log.printf(
           Locale.ROOT,
           "%-13s %2d blocks  peak native %8.1f MiB (estimate %8.1f MiB)  %7.0f samples/s%n",

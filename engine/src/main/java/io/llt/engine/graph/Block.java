@@ -209,11 +209,6 @@ public final class Block implements AutoCloseable {
     return HandOffBuffers.copy(output);
   }
 
-  /** Returns the bytes of the current thread's hand-off buffer. */
-  public static long handOffBytesOfCurrentThread() {
-    return HandOffBuffers.bytesOfCurrentThread();
-  }
-
   /**
    * Frees the current thread's hand-off buffers and step workspace (the graph does this when it is
    * closed; pipeline stage threads when they end).

@@ -99,8 +99,9 @@ public final class GraphBuilder {
                 b.rule() != null ? path + ".rule.type" : "model.rule.type",
                 "'backprop' trains the whole graph end to end; set trainer.schedule: backprop"));
       }
-      if (rule != null && schedule != Schedule.BACKPROP) {
-        String mine = rule.build().rowLayout();
+      LocalRule built = rule == null ? null : rule.build();
+      if (built != null && schedule != Schedule.BACKPROP) {
+        String mine = built.rowLayout();
         if (layout == null) {
           layout = mine;
         } else if (!layout.equals(mine)) {
@@ -111,8 +112,7 @@ public final class GraphBuilder {
                       + " rule makes " + layout + "; give these blocks the same rule settings"));
         }
       }
-      if (rule != null && schedule == Schedule.PIPELINED) {
-        LocalRule built = rule.build();
+      if (built != null && schedule == Schedule.PIPELINED) {
         String where = b.rule() != null ? path + ".rule" : "model.rule";
         boolean reported = issues.stream().anyMatch(x -> x.path().equals(where));
         if (!reported && (built.lookahead() || built.readsNetworkScores())) {

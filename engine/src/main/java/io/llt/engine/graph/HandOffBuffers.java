@@ -18,7 +18,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 final class HandOffBuffers {
   private static final ThreadLocal<HandOffBuffers> CURRENT = new ThreadLocal<>();
 
-  private final INDArray[] flat = new INDArray[1];
+  private INDArray flat;
 
   private HandOffBuffers() {}
 
@@ -27,7 +27,6 @@ final class HandOffBuffers {
    * (typically the input of the block whose output this is) is overwritten.
    */
   static INDArray copy(INDArray output) {
-    int slot = 0;
     HandOffBuffers b = CURRENT.get();
     if (b == null) {
       b = new HandOffBuffers();
@@ -35,46 +34,27 @@ final class HandOffBuffers {
     }
     long n = output.length();
     DataType dt = output.dataType();
-    INDArray buf = b.flat[slot];
-    if (buf == null || buf.length() < n || buf.dataType() != dt) {
-      if (buf != null) {
-        buf.close();
+    if (b.flat == null || b.flat.length() < n || b.flat.dataType() != dt) {
+      if (b.flat != null) {
+        b.flat.close();
       }
       try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-        buf = Nd4j.createUninitialized(dt, n);
+        b.flat = Nd4j.createUninitialized(dt, n);
       }
-      b.flat[slot] = buf;
     }
     INDArray view =
-        buf.length() == n
-            ? buf.reshape('c', output.shape())
-            : buf.get(NDArrayIndex.interval(0, n)).reshape('c', output.shape());
+        b.flat.length() == n
+            ? b.flat.reshape('c', output.shape())
+            : b.flat.get(NDArrayIndex.interval(0, n)).reshape('c', output.shape());
     return view.assign(output);
-  }
-
-  /** Returns the bytes this thread's buffer holds. */
-  static long bytesOfCurrentThread() {
-    HandOffBuffers b = CURRENT.get();
-    long bytes = 0;
-    if (b != null) {
-      for (INDArray a : b.flat) {
-        if (a != null) {
-          bytes += a.length() * a.dataType().width();
-        }
-      }
-    }
-    return bytes;
   }
 
   /** Frees this thread's buffer (at the end of a run, or when a pipeline stage thread ends). */
   static void releaseCurrentThread() {
     HandOffBuffers b = CURRENT.get();
     if (b != null) {
-      for (int i = 0; i < b.flat.length; i++) {
-        if (b.flat[i] != null) {
-          b.flat[i].close();
-          b.flat[i] = null;
-        }
+      if (b.flat != null) {
+        b.flat.close();
       }
       CURRENT.remove();
     }

@@ -172,56 +172,28 @@ public record MemoryEstimate(
   }
 
   /**
-   * Where the engine keeps a training step's memory, which decides what stays allocated between
-   * steps ({@link #residentBytes}).
-   */
-  public enum StepMemoryLayout {
-    /**
-     * One workspace and one hand-off buffer per block: every block's workspace keeps the capacity
-     * of its largest step, and every hand-off buffer stays allocated.
-     */
-    PER_BLOCK,
-    /**
-     * One step workspace per thread shared by the blocks that step on it one after another (its
-     * capacity is the largest block's step), and one hand-off buffer per thread (each block's
-     * output overwrites its input once its step has returned), as large as the largest activation
-     * written to it.
-     */
-    PER_THREAD
-  }
-
-  /**
    * Returns what the process holds after a training step of every block on {@code batch} examples
-   * on one thread, given that workspaces keep their learnt capacity between steps (ND4J frees a
-   * workspace only when it is destroyed) and hand-off buffers stay allocated.
-   *
-   * <ul>
-   *   <li>{@link StepMemoryLayout#PER_BLOCK}: {@code sum(fixed) + sum over blocks (workspace +
-   *       safety) + sum over blocks (batch * hand-off) + batch * input of the first block};
-   *   <li>{@link StepMemoryLayout#PER_THREAD}: {@code sum(fixed) + max over blocks (workspace) +
-   *       safety + batch * max hand-off + batch
-   *       * input of the first block}.
-   * </ul>
+   * on one thread: {@code sum(fixed) + max over blocks (workspace) + safety + batch * max hand-off +
+   * batch * input of the first block}. The blocks share one step workspace per thread, which keeps
+   * the capacity of the largest step (ND4J frees a workspace only when it is destroyed), and one
+   * hand-off buffer, as large as the largest activation written to it.
    *
    * <p>The first block's input (the batch) is freed after each batch; the rest is held for the
-   * whole run. Evaluation runs in the same workspaces at its own batch size, which can raise their
+   * whole run. Evaluation runs in the same workspace at its own batch size, which can raise its
    * capacity beyond a training step's; this figure covers training steps only.
    */
-  public long residentBytes(long batch, StepMemoryLayout layout) {
-    long s = fixedBytes() + batch * blocks.get(0).inputBytesPerExample();
-    if (layout == StepMemoryLayout.PER_BLOCK) {
-      for (BlockEstimate b : blocks) {
-        s += b.workspaceBytes(batch) + WORKSPACE_SAFETY_BYTES + batch * b.handOffBytesPerExample();
-      }
-      return s;
-    }
+  public long residentBytes(long batch) {
     long workspace = 0;
     long handOff = 0;
     for (BlockEstimate b : blocks) {
       workspace = Math.max(workspace, b.workspaceBytes(batch));
       handOff = Math.max(handOff, b.handOffBytesPerExample());
     }
-    return s + workspace + WORKSPACE_SAFETY_BYTES + batch * handOff;
+    return fixedBytes()
+        + batch * blocks.get(0).inputBytesPerExample()
+        + workspace
+        + WORKSPACE_SAFETY_BYTES
+        + batch * handOff;
   }
 
   /**

@@ -53,10 +53,13 @@ public interface LocalRule {
 
   /**
    * Returns class scores {@code [batch, numClasses]} that this block contributes to the network's
-   * prediction, from the block's inference output, or null when the block contributes none. Used
-   * by the default {@link #infer}.
+   * prediction, from the block's inference output, or null when the block contributes none (the
+   * default). Used by the default {@link #infer}; rules that override {@code infer} need not
+   * implement it.
    */
-  INDArray scores(Block block, RuleState state, INDArray output);
+  default INDArray scores(Block block, RuleState state, INDArray output) {
+    return null;
+  }
 
   /**
    * Turns a training batch into the rows the chain trains on; called on the first block's rule,

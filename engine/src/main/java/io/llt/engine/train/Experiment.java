@@ -89,7 +89,7 @@ public final class Experiment {
     long training =
         bp
             ? e.backpropPeakBytes(batch)
-            : e.residentBytes(batch, MemoryEstimate.StepMemoryLayout.PER_THREAD);
+            : e.residentBytes(batch);
     long total = NativeMemory.nativeBytes() + training;
     if (total > budget) {
       String block = "backprop";

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.llt.engine.config.Schedule;
 import io.llt.engine.memory.MemoryEstimate.BlockEstimate;
-import io.llt.engine.memory.MemoryEstimate.StepMemoryLayout;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -27,24 +26,19 @@ class MemoryEstimateTest {
   }
 
   @Test
-  void localPeakTakesTheLargestStepAndResidentTheSumOfWorkspaces() {
+  void localPeakAndResidentTakeTheLargestStep() {
     MemoryEstimate e = new MemoryEstimate(Schedule.SIMULTANEOUS, DataType.FLOAT, 1, List.of(A, B), null);
     assertThat(e.fixedBytes()).isEqualTo(2316);
     // batch 10: A's step 4 + 330 = 334 beats B's 120
     assertThat(e.localPeakBytes(10)).isEqualTo(2316 + 334);
-    // one workspace (+ 1024 safety bytes) and one hand-off buffer per block, plus the batch
-    assertThat(e.residentBytes(10, StepMemoryLayout.PER_BLOCK))
-        .isEqualTo(2316 + (204 + 1024) + (70 + 1024) + 10 * 5 + 10 * 8);
-    assertThat(e.residentBytes(10, StepMemoryLayout.PER_BLOCK)).isGreaterThan(e.localPeakBytes(10));
-    // one shared workspace as large as the largest step, one hand-off buffer as large as the largest
-    assertThat(e.residentBytes(10, StepMemoryLayout.PER_THREAD))
+    // one shared workspace (+ 1024 safety bytes) as large as the largest step, one hand-off buffer
+    // as large as the largest, plus the batch
+    assertThat(e.residentBytes(10))
         .isEqualTo(2316 + 204 + 1024 + 10 * 5 + 10 * 8);
     MemoryEstimate three =
         new MemoryEstimate(Schedule.SIMULTANEOUS, DataType.FLOAT, 1, List.of(A, A, B), null);
-    assertThat(three.residentBytes(10, StepMemoryLayout.PER_THREAD))
+    assertThat(three.residentBytes(10))
         .isEqualTo(2632 + 204 + 1024 + 10 * 5 + 10 * 8);
-    assertThat(three.residentBytes(10, StepMemoryLayout.PER_BLOCK))
-        .isEqualTo(2632 + 2 * (204 + 1024) + (70 + 1024) + 10 * (5 + 5) + 10 * 8);
     assertThatThrownBy(() -> e.backpropPeakBytes(10))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("no backprop baseline");

@@ -49,17 +49,20 @@ public final class CollaborativeFfRule extends FfRule {
       }
       gammaScale = gammaScale == null ? 1.0 : gammaScale;
       Checks.positive("gammaScale", gammaScale);
-      goodness = goodness == null ? FfGoodness.SUM : goodness;
-      minimize = minimize != null && minimize;
-      negatives = negatives == null ? FfNegatives.LABEL : negatives;
-      blurPasses = blurPasses == null ? 6 : blurPasses;
-      labelValue = labelValue == null ? 1.0 : labelValue;
-      readouts = ForwardForwardRule.resolveReadouts(readouts, negatives);
-      readoutFrom = readoutFrom == null ? 0 : readoutFrom;
-      peerNormalization = peerNormalization == null ? 0.0 : peerNormalization;
-      peerMomentum = peerMomentum == null ? 0.9 : peerMomentum;
-      ForwardForwardRule.checkCommon(
-          theta, blurPasses, labelValue, readoutFrom, peerNormalization, peerMomentum);
+      // the settings shared with Forward-Forward: its defaults and checks, one place
+      ForwardForwardRule.Config ff =
+          new ForwardForwardRule.Config(
+              goodness, minimize, theta, negatives, blurPasses, labelValue, readouts,
+              readoutFrom == null ? 0 : readoutFrom, peerNormalization, peerMomentum);
+      goodness = ff.goodness();
+      minimize = ff.minimize();
+      negatives = ff.negatives();
+      blurPasses = ff.blurPasses();
+      labelValue = ff.labelValue();
+      readouts = ff.readouts();
+      readoutFrom = ff.readoutFrom();
+      peerNormalization = ff.peerNormalization();
+      peerMomentum = ff.peerMomentum();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.llt.rules.ff;
 
+import io.llt.engine.BadInputException;
 import io.llt.engine.graph.Block;
 import io.llt.engine.spi.BlockContext;
 import io.llt.engine.spi.BlockInference;
@@ -40,7 +41,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * [candidate label 0 (B); ...; candidate C-1 (B); neutral (B)]} for inference, and every block hands
  * all rows on. Blocks publish their signed goodness ({@code goodness}) and, from {@code
  * readoutFrom} on, their RMS-normalised neutral activity ({@code features}) on the batch's
- * signals board; the last block's softmax head reads the features of all those blocks.
+ * signals board (goodness only when a collaborative offset reads it); the last block's softmax
+ * head reads the features of all those blocks.
  */
 abstract class FfRule implements LocalRule {
   static final String GOODNESS = "goodness";
@@ -69,10 +71,13 @@ abstract class FfRule implements LocalRule {
       head = new SoftmaxHead(w, ctx.numClasses(), false, SoftmaxHead.Init.ZERO);
     }
     if (ctx.index() == 0 && !s.hybrid() && product(ctx.inputShape()) < ctx.numClasses()) {
-      throw new IllegalArgumentException(
-          "block '" + ctx.blockId() + "': the label overlay writes " + ctx.numClasses()
-              + " classes into the first input values, but examples have only "
-              + product(ctx.inputShape()));
+      throw new BadInputException(
+          "model.rule.negatives: block '" + ctx.blockId() + "': the label overlay writes "
+              + ctx.numClasses() + " classes into the first input values, but examples have only "
+              + product(ctx.inputShape()) + "; use negatives: hybrid or data with more inputs");
+    }
+    if (ctx.index() == 0 && s.hybrid()) {
+      imageSize(ctx.inputShape()); // fails now, not at the first batch
     }
     return new FfState(
         ctx.index(),
@@ -230,25 +235,40 @@ abstract class FfRule implements LocalRule {
   }
 
   /**
+   * Returns the {height, width} of image-shaped examples: the last two dimensions, or a square for
+   * flat examples.
+   *
+   * @throws BadInputException when the examples are not images
+   */
+  private static int[] imageSize(long[] shape) {
+    long d = product(shape);
+    long h;
+    long w;
+    if (shape.length >= 2) {
+      h = shape[shape.length - 2];
+      w = shape[shape.length - 1];
+    } else {
+      w = Math.round(Math.sqrt(d));
+      h = w == 0 ? 0 : d / w;
+    }
+    if (h * w == 0 || d % (h * w) != 0) {
+      throw new BadInputException(
+          "model.rule.negatives: hybrid negatives splice images through a 2-D mask, but examples"
+              + " have shape " + java.util.Arrays.toString(shape) + "; use negatives: label");
+    }
+    return new int[] {(int) h, (int) w};
+  }
+
+  /**
    * Negative hybrid images: each example spliced with another through a blurred random mask. Runs
    * outside workspaces; returns a double array the caller closes.
    */
   private INDArray hybrids(INDArray features, long[] shape, SplittableRandom rng) {
     int b = (int) features.size(0);
     int d = (int) features.size(1);
-    int h;
-    int w;
-    if (shape.length >= 2) {
-      h = (int) shape[shape.length - 2];
-      w = (int) shape[shape.length - 1];
-    } else {
-      w = (int) Math.round(Math.sqrt(d));
-      h = d / Math.max(w, 1);
-    }
-    if (h * w == 0 || d % (h * w) != 0) {
-      throw new IllegalArgumentException(
-          "hybrid negatives need image-shaped examples; found " + d + " values per example");
-    }
+    int[] hw = imageSize(shape);
+    int h = hw[0];
+    int w = hw[1];
     int channels = d / (h * w);
     double[][] x = features.toDoubleMatrix();
     double[] out = new double[b * d];
@@ -284,7 +304,9 @@ abstract class FfRule implements LocalRule {
     for (int r = 0; r < g.length; r++) {
       g[r] = sign * st.kappa * g[r];
     }
-    signals.put(st.index, GOODNESS, Nd4j.create(g, new long[] {g.length, 1}, 'c'));
+    if (s.collaboration() != Collaboration.NONE) {
+      signals.put(st.index, GOODNESS, Nd4j.create(g, new long[] {g.length, 1}, 'c'));
+    }
     double[] gamma = gamma(st, signals, g.length);
     double[] coef = new double[g.length];
     double loss = 0;
@@ -391,8 +413,10 @@ abstract class FfRule implements LocalRule {
     FfState st = (FfState) state;
     INDArray h = block.forward(input, false);
     long b = input.size(0) / s.trainGroups();
-    INDArray ss = rows(h, 0, 2 * b).mul(rows(h, 0, 2 * b)).sum(true, 1);
-    signals.put(st.index, GOODNESS, ss.muli(s.sign() * st.kappa));
+    if (s.collaboration() != Collaboration.NONE) {
+      INDArray ss = rows(h, 0, 2 * b).mul(rows(h, 0, 2 * b)).sum(true, 1);
+      signals.put(st.index, GOODNESS, ss.muli(s.sign() * st.kappa));
+    }
     if (s.softmax()) {
       publishFeatures(st, s.hybrid() ? rows(h, 0, b) : rows(h, 2 * b, 3 * b), signals);
     }
@@ -421,11 +445,6 @@ abstract class FfRule implements LocalRule {
       }
     }
     return new BlockInference(h, scores);
-  }
-
-  @Override
-  public INDArray scores(Block block, RuleState state, INDArray output) {
-    throw new UnsupportedOperationException("forward-forward scores come from infer()");
   }
 
   // ------------------------------------------------------------------ warnings

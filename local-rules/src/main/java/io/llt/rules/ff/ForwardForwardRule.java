@@ -65,7 +65,7 @@ public final class ForwardForwardRule extends FfRule {
     }
   }
 
-  static List<FfReadout> resolveReadouts(List<FfReadout> readouts, FfNegatives negatives) {
+  private static List<FfReadout> resolveReadouts(List<FfReadout> readouts, FfNegatives negatives) {
     if (readouts == null) {
       return negatives == FfNegatives.HYBRID ? List.of(FfReadout.SOFTMAX) : List.of(FfReadout.GOODNESS);
     }
@@ -82,7 +82,7 @@ public final class ForwardForwardRule extends FfRule {
     return List.copyOf(readouts);
   }
 
-  static void checkCommon(
+  private static void checkCommon(
       Double theta,
       int blurPasses,
       double labelValue,

@@ -201,4 +201,18 @@ class FfTrainingTest {
     assertThat(new GraphBuilder(REGISTRY).validate(m, m.data().exampleShape()))
         .singleElement().asString().contains("exchanges rows as examples", "forward-forward rows");
   }
+
+  @Test
+  void hybridNegativesOnNonImageExamplesFailWhenTheGraphIsBuiltNamingTheKey() {
+    LocalRuleConfig rule =
+        new ForwardForwardRule.Config(
+            FfGoodness.MEAN, null, 2.0, FfNegatives.HYBRID, 2, null, null, null, null, null);
+    ExperimentConfig c = config(rule, Schedule.SIMULTANEOUS, 1, 64, 0.01, 2, 24);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new GraphBuilder(REGISTRY).build(c, c.data().exampleShape(), 4, DataType.FLOAT))
+        .isInstanceOf(io.llt.engine.BadInputException.class)
+        .hasMessageContaining("model.rule.negatives")
+        .hasMessageContaining("[24]")
+        .hasMessageContaining("use negatives: label");
+  }
 }

@@ -136,8 +136,7 @@ class MemoryEstimatePropertiesTest {
     List<Long> f = new ArrayList<>();
     f.add(e.fixedBytes());
     f.add(e.localPeakBytes(batch));
-    f.add(e.residentBytes(batch, MemoryEstimate.StepMemoryLayout.PER_BLOCK));
-    f.add(e.residentBytes(batch, MemoryEstimate.StepMemoryLayout.PER_THREAD));
+    f.add(e.residentBytes(batch));
     f.add(e.backpropPeakBytes(batch));
     List<ToLongFunction<BlockEstimate>> perBlock =
         List.of(
@@ -228,9 +227,7 @@ class MemoryEstimatePropertiesTest {
       MemoryEstimate fromGraph = MemoryEstimate.of(g, r);
       assertThat(fromGraph.blocks()).isEqualTo(fromConfig.blocks());
       assertThat(fromGraph.localPeakBytes(100)).isEqualTo(fromConfig.localPeakBytes(100));
-      for (MemoryEstimate.StepMemoryLayout l : MemoryEstimate.StepMemoryLayout.values()) {
-        assertThat(fromGraph.residentBytes(100, l)).isEqualTo(fromConfig.residentBytes(100, l));
-      }
+      assertThat(fromGraph.residentBytes(100)).isEqualTo(fromConfig.residentBytes(100));
     }
   }
 }

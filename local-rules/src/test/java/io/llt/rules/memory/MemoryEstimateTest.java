@@ -19,7 +19,6 @@ import io.llt.engine.graph.BlockGraph;
 import io.llt.engine.graph.GraphBuilder;
 import io.llt.engine.memory.MemoryEstimate;
 import io.llt.engine.memory.MemoryEstimate.BlockEstimate;
-import io.llt.engine.memory.MemoryEstimate.StepMemoryLayout;
 import io.llt.engine.memory.NativeMemory;
 import io.llt.engine.spi.Labels;
 import io.llt.engine.spi.LayerConfig;
@@ -37,22 +36,14 @@ import io.llt.rules.backprop.BackpropRule;
 import io.llt.rules.ff.ForwardForwardRule;
 import io.llt.rules.monoforward.MonoForwardRule;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
-import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
-import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
-import org.nd4j.linalg.api.memory.enums.LearningPolicy;
-import org.nd4j.linalg.api.memory.enums.ResetPolicy;
-import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -211,11 +202,6 @@ class MemoryEstimateTest {
    * returns the workspace's used bytes at the end of the last of {@code steps} steps.
    */
   private static long[] stepBytes(Block b, int batch, int steps, long seed) {
-    return stepBytes(b, batch, steps, seed, b::openWorkspace);
-  }
-
-  private static long[] stepBytes(
-      Block b, int batch, int steps, long seed, Supplier<MemoryWorkspace> workspace) {
     INDArray x = Nd4j.rand(DataType.FLOAT, batch, b.inputShape()[0]);
     int[] cls = new SplittableRandom(seed).ints(batch, 0, CLASSES).toArray();
     Labels y = new Labels(Arrays2.oneHot(cls, CLASSES).castTo(DataType.FLOAT), cls);
@@ -223,7 +209,7 @@ class MemoryEstimateTest {
     long cycle = -1;
     try {
       for (int k = 0; k < steps; k++) {
-        try (MemoryWorkspace ws = workspace.get();
+        try (MemoryWorkspace ws = b.openWorkspace();
             Signals signals = new Signals()) {
           StepResult r = b.rule().step(b, b.state(), x, y, signals);
           if (b.index() == 0) {
@@ -254,10 +240,6 @@ class MemoryEstimateTest {
           long[] m = stepBytes(b, batch, 3, 100 + i);
           used[i][j] = m[0];
           long est = e.blocks().get(i).workspaceBytes(batch);
-          System.out.printf(
-              Locale.ROOT,
-              "MF %s batch %d: workspace used %d bytes (cycle %d), estimate %d, ratio %.4f%n",
-              b.id(), batch, m[0], m[1], est, m[0] / (double) est);
           assertThat(m[0]).as("steady state: no spills").isEqualTo(m[1]);
           assertThat((double) m[0])
               .as("block %s batch %d: measured against estimate %d", b.id(), batch, est)
@@ -285,62 +267,35 @@ class MemoryEstimateTest {
   }
 
   /**
-   * Trains through the real path and reads what stays allocated afterwards. Works with either
-   * workspace layout of {@link Block#openWorkspace}: one workspace per block (each keeps its own
-   * capacity, so the process holds their sum) or one step workspace per thread shared by the
-   * blocks (it holds the largest step).
+   * Trains through the real path and reads what stays allocated afterwards: the blocks share one
+   * step workspace per thread ({@link Block#openWorkspace}), which keeps the capacity of the
+   * largest step, not the sum over blocks.
    */
   @Test
-  void trainerStepsMatchTheEstimateAndWorkspacesKeepTheirCapacityBetweenSteps() {
+  void trainerStepsMatchTheEstimateAndTheSharedWorkspaceKeepsTheLargestStep() {
     for (int batch : BATCHES) {
       ExperimentConfig c = mf(batch, 3 * batch);
       MemoryEstimate e = fromConfig(c);
       DataSplits d =
           c.data().load(new DataContext(tmp, Map.of(), tmp, tmp, false, DataType.FLOAT, 5L));
       long before = NativeMemory.workspaceBytes();
-      List<MemoryWorkspace> distinct = new ArrayList<>();
       try (BlockGraph g = build(c)) {
-        List<MemoryWorkspace> ws = new ArrayList<>();
+        MemoryWorkspace shared = workspaceOf(g.blocks().get(0));
         for (Block b : g.blocks()) {
-          MemoryWorkspace w = workspaceOf(b);
-          ws.add(w);
-          if (distinct.stream().noneMatch(x -> x == w)) {
-            distinct.add(w);
-          }
+          assertThat(workspaceOf(b)).as("one step workspace for every block").isSameAs(shared);
         }
-        StepMemoryLayout layout =
-            distinct.size() == ws.size() ? StepMemoryLayout.PER_BLOCK : StepMemoryLayout.PER_THREAD;
         // building leaves garbage (initialisation's host-to-device temporaries) until the GC runs,
         // so the graph's own arrays are counted from their lengths and growth is measured from here
         long liveAfterBuild = NativeMemory.liveArrayBytes();
         new Trainer(c, g, d, null, null, null).trainEpoch(0, 3);
         long grown = NativeMemory.liveArrayBytes() - liveAfterBuild;
-        if (layout == StepMemoryLayout.PER_BLOCK) {
-          for (int i = 0; i < ws.size(); i++) {
-            MemoryWorkspace w = ws.get(i);
-            long est = e.blocks().get(i).workspaceBytes(batch);
-            System.out.printf(
-                Locale.ROOT,
-                "Trainer batch %d block %d: last step %d bytes, capacity %d, estimate %d,"
-                    + " ratio %.4f%n",
-                batch, i, w.getLastCycleAllocations(), w.getCurrentSize(), est,
-                w.getLastCycleAllocations() / (double) est);
-            assertThat((double) w.getLastCycleAllocations()).isBetween(0.8 * est, 1.2 * est);
-          }
-        } else {
-          long est = e.blocks().stream().mapToLong(x -> x.workspaceBytes(batch)).max().orElseThrow();
-          long cap = distinct.get(0).getCurrentSize();
-          System.out.printf(
-              Locale.ROOT, "Trainer batch %d shared workspace: capacity %d, largest step %d%n",
-              batch, cap, est);
-          assertThat((double) cap).isBetween(0.8 * est, 1.2 * est);
-        }
-        long held = 0;
-        for (MemoryWorkspace w : distinct) {
-          // after the step has closed, the workspace still holds its learnt size
-          assertThat(w.getCurrentSize()).isEqualTo(w.getMaxCycleAllocations()).isPositive();
-          held += w.getCurrentSize() + MemoryEstimate.WORKSPACE_SAFETY_BYTES;
-        }
+        long largest =
+            e.blocks().stream().mapToLong(x -> x.workspaceBytes(batch)).max().orElseThrow();
+        long cap = shared.getCurrentSize();
+        assertThat((double) cap).isBetween(0.8 * largest, 1.2 * largest);
+        // after the step has closed, the workspace still holds its learnt size
+        assertThat(cap).isEqualTo(shared.getMaxCycleAllocations()).isPositive();
+        long held = cap + MemoryEstimate.WORKSPACE_SAFETY_BYTES;
         long tracked = NativeMemory.workspaceBytes() - before;
         long lengths = 0;
         for (Block b : g.blocks()) {
@@ -349,84 +304,21 @@ class MemoryEstimateTest {
         }
         long resident = lengths * 4 + grown + tracked;
         // the batch itself is freed after each batch
-        long estResident =
-            e.residentBytes(batch, layout) - batch * e.blocks().get(0).inputBytesPerExample();
-        System.out.printf(
-            Locale.ROOT,
-            "batch %d, %s: workspace bytes held after the epoch %d (capacities + safety %d);"
-                + " arrays outside workspaces grew by %d (hand-off estimate %d); resident %d,"
-                + " estimate %d (ratio %.4f); estimate localPeak %d, backpropPeak %d, fixed %d%n",
-            batch, layout, tracked, held, grown,
-            batch * e.blocks().get(0).handOffBytesPerExample(), resident, estResident,
-            resident / (double) estResident, e.localPeakBytes(batch), e.backpropPeakBytes(batch),
-            e.fixedBytes());
+        long estResident = e.residentBytes(batch) - batch * e.blocks().get(0).inputBytesPerExample();
         // ND4J's tracker keeps 1024 bytes per workspace reallocation (it credits back a destroyed
         // allocation without its safety bytes): a shared workspace that grew from a previous graph
         // shows one such step
         assertThat(tracked)
-            .as("the workspaces stay allocated between steps")
+            .as("the workspace stays allocated between steps")
             .isBetween(held, held + 2 * MemoryEstimate.WORKSPACE_SAFETY_BYTES);
         assertThat((double) resident).isBetween(0.8 * estResident, 1.2 * estResident);
-        if (layout == StepMemoryLayout.PER_BLOCK) {
-          // one workspace per block: the process holds the sum of the steps, not the largest one
-          assertThat(resident).isGreaterThan(e.localPeakBytes(batch));
-        } else {
-          assertThat(resident).isLessThanOrEqualTo(e.localPeakBytes(batch));
-        }
+        assertThat(resident).isLessThanOrEqualTo(e.localPeakBytes(batch));
       }
-      // closing the graph frees them (ND4J's tracker keeps the 1024 safety bytes of every
-      // destroyed or reallocated workspace, though the memory itself is freed)
+      // closing the graph frees it (ND4J's tracker keeps the 1024 safety bytes of every destroyed
+      // or reallocated workspace, though the memory itself is freed)
       assertThat(NativeMemory.workspaceBytes() - before)
-          .as("closing the graph frees them")
+          .as("closing the graph frees it")
           .isBetween(0L, 8 * MemoryEstimate.WORKSPACE_SAFETY_BYTES);
-    }
-  }
-
-  /**
-   * The way to the "largest block only" figure without reallocating every step: one workspace,
-   * configured like a block's, shared by every block that steps on the thread, keeps the capacity
-   * of the largest step instead of one capacity per block.
-   */
-  @Test
-  void aWorkspaceSharedByTheBlocksHoldsOnlyTheLargestStep() {
-    WorkspaceConfiguration conf =
-        WorkspaceConfiguration.builder()
-            .initialSize(0)
-            .policyAllocation(AllocationPolicy.STRICT)
-            .policyLearning(LearningPolicy.FIRST_LOOP)
-            .policyReset(ResetPolicy.BLOCK_LEFT)
-            .policySpill(SpillPolicy.REALLOCATE)
-            .build();
-    String id = "memory-estimate-test-shared";
-    ExperimentConfig c = mf(512, 256);
-    MemoryEstimate e = fromConfig(c);
-    long before = NativeMemory.workspaceBytes();
-    try (BlockGraph g = build(c)) {
-      long largest = 0;
-      for (int round = 0; round < 3; round++) {
-        for (Block b : g.blocks()) {
-          long[] m =
-              stepBytes(b, 512, 1, 7 + round,
-                  () -> Nd4j.getWorkspaceManager().getAndActivateWorkspace(conf, id));
-          largest = Math.max(largest, m[1]);
-        }
-      }
-      MemoryWorkspace shared = Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(id);
-      long held = NativeMemory.workspaceBytes() - before;
-      System.out.printf(
-          Locale.ROOT,
-          "shared workspace at batch 512: capacity %d, largest step %d, held %d bytes; one"
-              + " workspace per block would hold %d%n",
-          shared.getCurrentSize(), largest, held,
-          e.blocks().stream()
-              .mapToLong(x -> x.workspaceBytes(512) + MemoryEstimate.WORKSPACE_SAFETY_BYTES)
-              .sum());
-      assertThat(shared.getCurrentSize()).isEqualTo(largest);
-      assertThat(held).isEqualTo(largest + MemoryEstimate.WORKSPACE_SAFETY_BYTES);
-      long maxEstimate =
-          e.blocks().stream().mapToLong(x -> x.workspaceBytes(512)).max().orElseThrow();
-      assertThat((double) largest).isBetween(0.8 * maxEstimate, 1.2 * maxEstimate);
-      shared.destroyWorkspace(true);
     }
   }
 }
