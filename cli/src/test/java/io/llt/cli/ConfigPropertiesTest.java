@@ -48,7 +48,7 @@ class ConfigPropertiesTest {
       @ForAll @DoubleRange(min = 1e-7, max = 10) @Scale(12) double learningRate,
       @ForAll LrScheduleType lrSchedule,
       @ForAll boolean sumReadout) {
-    LrScheduleConfig lr = new LrScheduleConfig(lrSchedule, null, null, null);
+    LrScheduleConfig lr = new LrScheduleConfig(lrSchedule, null, null, null, lrSchedule == LrScheduleType.MILESTONES ? List.of(0.5, 0.75) : null);
     OptimizerConfig opt =
         optimizer == OptimizerType.ADAM
             ? new OptimizerConfig(optimizer, learningRate, null, null, null, null, null, 1e-4, lr)
@@ -67,7 +67,7 @@ class ConfigPropertiesTest {
     ExperimentConfig c =
         new ExperimentConfig(
             "prop", seed, new SyntheticConfig(null, null, null, null, null, null), model,
-            new TrainerConfig(schedule, epochs, batchSize, null, opt, null, null, null, null));
+            new TrainerConfig(schedule, epochs, batchSize, null, opt, null, null, null, null, null, null));
     String yaml = WRITER.toYaml(c);
     ExperimentConfig back = LOADER.loadString(yaml, "generated.yaml", ExperimentConfig.class, List.of()).config();
     assertThat(back).isEqualTo(c);

@@ -54,7 +54,7 @@ class PipelineTest {
     return new ExperimentConfig(
         "p", 13L, new SyntheticConfig(16, 3, 384, 64, 64, 0.5),
         new ModelConfig(null, new MonoForwardRule.Config(null, null), blocks),
-        new TrainerConfig(s, 2, batchSize, null, null, 0, null, stages, s == Schedule.PIPELINED ? 1 : null));
+        new TrainerConfig(s, 2, batchSize, null, null, 0, null, stages, s == Schedule.PIPELINED ? 1 : null, null, null));
   }
 
   private List<INDArray> train(ExperimentConfig c, Trainer[] out) {

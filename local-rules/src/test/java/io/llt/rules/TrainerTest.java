@@ -67,7 +67,7 @@ class TrainerTest {
                 new BlockConfig(null, b3, null, null)));
     return new ExperimentConfig(
         "t", seed, new SyntheticConfig(16, 3, 384, 192, 64, 0.5), model,
-        new TrainerConfig(schedule, epochs, 32, null, opt, 0, null, null, null));
+        new TrainerConfig(schedule, epochs, 32, null, opt, 0, null, null, null, null, null));
   }
 
   private static OptimizerConfig adam(double lr) {
@@ -212,7 +212,7 @@ class TrainerTest {
   void resumingFromACheckpointEqualsAnUninterruptedRun() {
     OptimizerConfig cosine =
         new OptimizerConfig(null, 1e-2, null, null, null, null, null, null,
-            new LrScheduleConfig(LrScheduleType.COSINE, null, null, null));
+            new LrScheduleConfig(LrScheduleType.COSINE, null, null, null, null));
     for (Schedule s : new Schedule[] {Schedule.SIMULTANEOUS, Schedule.GREEDY, Schedule.BACKPROP}) {
       LocalRuleConfig rule = s == Schedule.BACKPROP ? new BackpropRule.Config() : new MonoForwardRule.Config(null, null);
       ExperimentConfig c = config(s, 2, 11, rule, cosine);

@@ -82,6 +82,13 @@ public final class ProgressListener implements TrainingListener {
   }
 
   @Override
+  public void onCachingFeatures(String lastFrozenBlock) {
+    out.println("computing the frozen outputs of blocks up to '" + lastFrozenBlock
+        + "' on every split (once for this phase)");
+    out.flush();
+  }
+
+  @Override
   public void onEpochEnd(EpochMetrics m) {
     if (interactive) {
       out.print("\r" + " ".repeat(lastWidth) + "\r");
@@ -101,7 +108,11 @@ public final class ProgressListener implements TrainingListener {
     if (m.validationAccuracy() != null) {
       sb.append(String.format(Locale.ROOT, "  val %.4f", m.validationAccuracy()));
     }
-    sb.append(String.format(Locale.ROOT, "  test %.4f", m.testAccuracy()));
+    if (!Double.isNaN(m.testAccuracy())) {
+      sb.append(String.format(Locale.ROOT, "  test %.4f", m.testAccuracy()));
+    } else {
+      sb.append("  test -");
+    }
     sb.append(
         String.format(
             Locale.ROOT, "  %.0f samples/s  %.1fs", m.samplesPerSecond(), m.trainSeconds()));

@@ -6,6 +6,11 @@ public enum LrScheduleType {
   CONSTANT,
   /** Multiplied by {@code gamma} every {@code stepEpochs} epochs. */
   STEP,
+  /**
+   * Multiplied by {@code gamma} at each milestone, given as fractions of the block's epochs
+   * (SoftHebb's readout halves at 20, 35, 50, 60, 70, 80 and 90%).
+   */
+  MILESTONES,
   /** Cosine decay from the base rate to {@code minLearningRate} over the block's epochs. */
   COSINE
 }

@@ -1,5 +1,7 @@
 package io.llt.engine.config;
 
+import java.util.List;
+
 /**
  * How the blocks are trained.
  *
@@ -14,6 +16,14 @@ package io.llt.engine.config;
  *     blocks, as evenly as possible); default one stage per block; between 1 and the block count
  * @param queueCapacity {@code pipelined} only: batches a queue between two stages holds; default
  *     2, > 0
+ * @param phases {@code greedy} only: the phases, in order, each a run of consecutive blocks that
+ *     train together for its own number of epochs ({@link PhaseConfig}); together they must list
+ *     every block once, in chain order (checked against the model); default one phase per block
+ *     with {@code epochs} epochs each
+ * @param cacheFrozenFeatures {@code greedy} only: when every block before a phase is frozen and its
+ *     rule allows it ({@link io.llt.engine.spi.LocalRule#cacheableWhenFrozen()}), compute their
+ *     outputs on every split once at the start of the phase and train and evaluate the phase from
+ *     them (SoftHebb's readout on frozen conv features); default true
  */
 public record TrainerConfig(
     Schedule schedule,
@@ -24,7 +34,9 @@ public record TrainerConfig(
     Integer keepCheckpoints,
     String dataType,
     Integer stages,
-    Integer queueCapacity) {
+    Integer queueCapacity,
+    List<PhaseConfig> phases,
+    Boolean cacheFrozenFeatures) {
   /** Validates and applies defaults. */
   public TrainerConfig {
     schedule = schedule == null ? Schedule.SIMULTANEOUS : schedule;
@@ -47,13 +59,26 @@ public record TrainerConfig(
       Checks.positive("stages", stages);
       Checks.positive("queueCapacity", queueCapacity);
     }
+    if (schedule != Schedule.GREEDY) {
+      Checks.absent("phases", phases, "schedule: greedy only");
+      Checks.absent("cacheFrozenFeatures", cacheFrozenFeatures, "schedule: greedy only");
+    } else {
+      cacheFrozenFeatures = cacheFrozenFeatures == null || cacheFrozenFeatures;
+      if (phases != null) {
+        Checks.nonEmpty("phases", phases);
+        int e = epochs;
+        phases = phases.stream().map(p -> p.withDefaultEpochs(e)).toList();
+      }
+    }
   }
 
   /** Returns a copy with another schedule (pipeline settings are kept only for {@code pipelined}). */
   public TrainerConfig withSchedule(Schedule s) {
     boolean p = s == Schedule.PIPELINED;
+    boolean g = s == Schedule.GREEDY;
     return new TrainerConfig(
         s, epochs, batchSize, evalBatchSize, optimizer, keepCheckpoints, dataType,
-        p ? stages : null, p ? queueCapacity : null);
+        p ? stages : null, p ? queueCapacity : null, g ? phases : null,
+        g ? cacheFrozenFeatures : null);
   }
 }

@@ -42,6 +42,7 @@ public final class Block implements AutoCloseable {
   private final Optimizer optimizer;
   private final INDArray params;
   private final INDArray grads;
+  private final INDArray buffers;
   private final long layerParams;
   private final Random rng;
   private final DataType dataType;
@@ -96,11 +97,26 @@ public final class Block implements AutoCloseable {
         }
         off += n;
       }
+      long nb = 0;
+      for (Layer l : layers) {
+        nb += l.numBuffers();
+      }
+      this.buffers = nb == 0 ? null : Nd4j.zeros(dataType, 1, nb);
+      long boff = 0;
+      for (Layer l : layers) {
+        if (l.numBuffers() > 0) {
+          l.bindBuffers(slice(buffers, boff, l.numBuffers()));
+          boff += l.numBuffers();
+        }
+      }
       if (state.numParams() > 0) {
         state.bind(slice(params, off, state.numParams()), slice(grads, off, state.numParams()));
         state.initialize(new SplittableRandom(ruleSeed));
       }
-      this.optimizer = Optimizer.create(optimizerConfig, params.length(), dataType);
+      this.optimizer =
+          rule.selfUpdating()
+              ? Optimizer.none()
+              : Optimizer.create(optimizerConfig, params.length(), dataType);
       this.rng = Nd4j.getRandomFactory().getNewRandomInstance(ruleSeed);
     }
     this.workspaceConfig =
@@ -150,6 +166,14 @@ public final class Block implements AutoCloseable {
   /** Returns the flat gradient vector, laid out like {@link #params()}. */
   public INDArray grads() {
     return grads;
+  }
+
+  /**
+   * Returns the layers' non-trainable buffers (running statistics) as one flat vector {@code [1,
+   * n]}, or null when no layer has any; checkpointed, never optimised.
+   */
+  public INDArray layerBuffers() {
+    return buffers;
   }
 
   /** Returns how many of the parameters belong to the layers (the rest belong to the rule state). */
@@ -258,6 +282,9 @@ public final class Block implements AutoCloseable {
     if (optimizer.state() != null) {
       n += optimizer.state().length();
     }
+    if (buffers != null) {
+      n += buffers.length();
+    }
     long bytes = n * dataType.width();
     INDArray buf = state.buffers();
     if (buf != null) {
@@ -281,6 +308,9 @@ public final class Block implements AutoCloseable {
     state.close();
     params.close();
     grads.close();
+    if (buffers != null) {
+      buffers.close();
+    }
     if (optimizer.state() != null) {
       optimizer.state().close();
     }

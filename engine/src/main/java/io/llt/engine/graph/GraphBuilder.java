@@ -1,6 +1,7 @@
 package io.llt.engine.graph;
 
 import io.llt.engine.config.BlockConfig;
+import io.llt.engine.config.PhaseConfig;
 import io.llt.engine.config.ConfigDefaults;
 import io.llt.engine.config.ExperimentConfig;
 import io.llt.engine.config.OptimizerConfig;
@@ -137,7 +138,49 @@ public final class GraphBuilder {
         }
       }
     }
+    checkPhases(config, issues);
     return issues;
+  }
+
+  /** Checks that {@code trainer.phases} lists every block once, consecutively and in order. */
+  private static void checkPhases(ExperimentConfig config, List<Issue> issues) {
+    List<PhaseConfig> phases = config.trainer().phases();
+    if (phases == null) {
+      return;
+    }
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < config.model().blocks().size(); i++) {
+      ids.add(blockId(config.model().blocks().get(i), i));
+    }
+    int next = 0;
+    for (int p = 0; p < phases.size(); p++) {
+      List<String> listed = phases.get(p).blocks();
+      for (int j = 0; j < listed.size(); j++) {
+        String path = "trainer.phases[" + p + "].blocks[" + j + "]";
+        String id = listed.get(j);
+        if (!ids.contains(id)) {
+          issues.add(new Issue(path, "'" + id + "' is not a block id; the blocks are " + ids));
+          return;
+        }
+        if (next >= ids.size() || !ids.get(next).equals(id)) {
+          issues.add(
+              new Issue(
+                  path,
+                  "is '" + id + "' but the next block in chain order is "
+                      + (next < ids.size() ? "'" + ids.get(next) + "'" : "none")
+                      + "; phases must list every block once, in chain order " + ids));
+          return;
+        }
+        next++;
+      }
+    }
+    if (next < ids.size()) {
+      issues.add(
+          new Issue(
+              "trainer.phases",
+              "leaves out " + ids.subList(next, ids.size())
+                  + "; every block must belong to a phase"));
+    }
   }
 
   /**

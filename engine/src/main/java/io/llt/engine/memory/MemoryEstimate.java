@@ -94,7 +94,8 @@ public record MemoryEstimate(
    * @param paramBytes the flat parameter vector (layers and rule state)
    * @param gradientBytes the flat gradient vector (same length as the parameters)
    * @param optimizerBytes the optimizer state: Adam's two moments, SGD's momentum buffer, or 0
-   * @param ruleBufferBytes the rule state's fixed buffers ({@link RuleState#buffers()}), or 0
+   * @param ruleBufferBytes the rule state's fixed buffers ({@link RuleState#buffers()}) and the
+   *     layers' buffers ({@link Layer#numBuffers()}), or 0
    * @param stepFixedBytes workspace bytes a step allocates independently of the batch: the
    *     optimizer's temporaries (SGD: one parameter-sized array for weight decay and one for
    *     Nesterov momentum; Adam: none, its update is fused and in place)
@@ -342,7 +343,10 @@ public record MemoryEstimate(
       long[] out0 = ls.get(ls.size() - 1).outputShape();
       BlockContext ctx =
           new BlockContext(id, i, n, inputs.get(i), out0, numClasses, dataType, sizes);
-      OptimizerConfig opt = b.optimizer() != null ? b.optimizer() : config.trainer().optimizer();
+      OptimizerConfig opt =
+          rules.get(i).selfUpdating()
+              ? null
+              : b.optimizer() != null ? b.optimizer() : config.trainer().optimizer();
       out.add(
           unbuilt(id, ls, rules.get(i).createState(ctx), opt, dataType,
               handsOff(i, n, lookahead), rowsPerExample));
@@ -409,6 +413,9 @@ public record MemoryEstimate(
       long slots = optimizerSlots(opt);
       INDArray buffers = state.buffers();
       long bufferBytes = buffers == null ? 0 : buffers.length() * buffers.dataType().width();
+      for (Layer l : layers) {
+        bufferBytes += l.numBuffers() * w;
+      }
       return estimate(
           id, layers, state, n * w, n * w, slots * n * w, bufferBytes,
           optimizerStepValues(opt, n) * w, w, handsOff, rowsPerExample);
@@ -474,6 +481,9 @@ public record MemoryEstimate(
 
   /** Returns the optimizer's state slots per parameter: Adam 2, SGD with momentum 1, SGD 0. */
   static long optimizerSlots(OptimizerConfig opt) {
+    if (opt == null) {
+      return 0;
+    }
     if (opt.type() == OptimizerType.ADAM) {
       return 2;
     }
@@ -486,6 +496,9 @@ public record MemoryEstimate(
    * momentum} for Nesterov; Adam updates in place (fused op, in-place axpy for weight decay).
    */
   static long optimizerStepValues(OptimizerConfig opt, long n) {
+    if (opt == null) {
+      return 0;
+    }
     if (opt.type() == OptimizerType.ADAM) {
       return 0;
     }

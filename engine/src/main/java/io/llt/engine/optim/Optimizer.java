@@ -30,6 +30,32 @@ public interface Optimizer {
   /** Restores the step count after a checkpoint restore of {@link #state()}. */
   void restoreSteps(long steps);
 
+  /**
+   * Returns the optimizer of a block whose rule updates its parameters itself ({@link
+   * io.llt.engine.spi.LocalRule#selfUpdating()}): no state, and a step is an error.
+   */
+  static Optimizer none() {
+    return new Optimizer() {
+      @Override
+      public void step(INDArray params, INDArray grads, double learningRate) {
+        throw new IllegalStateException("this block's rule updates its parameters itself");
+      }
+
+      @Override
+      public INDArray state() {
+        return null;
+      }
+
+      @Override
+      public long steps() {
+        return 0;
+      }
+
+      @Override
+      public void restoreSteps(long steps) {}
+    };
+  }
+
   /** Creates the optimizer for a block with {@code n} parameters; state is allocated here. */
   static Optimizer create(OptimizerConfig config, long n, org.nd4j.linalg.api.buffer.DataType dt) {
     if (config.type() == OptimizerType.ADAM) {

@@ -39,6 +39,24 @@ public interface Layer {
   void initialize(SplittableRandom rng);
 
   /**
+   * Returns how many non-trainable state values the layer keeps between steps (batch norm's
+   * running mean and variance): checkpointed with the block, never touched by an optimizer. 0 (the
+   * default) for most layers.
+   */
+  default long numBuffers() {
+    return 0;
+  }
+
+  /**
+   * Binds this layer's slice of the block's flat buffer vector, a row vector of length {@link
+   * #numBuffers()} (never called when it is 0), and writes the buffers' initial values into it (a
+   * checkpoint restore overwrites them afterwards).
+   */
+  default void bindBuffers(INDArray buffers) {
+    throw new IllegalStateException(getClass().getSimpleName() + " declares no buffers");
+  }
+
+  /**
    * Computes the layer's output for a {@code [batch, prod(inputShape)]} input.
    *
    * @param input the input; never modified

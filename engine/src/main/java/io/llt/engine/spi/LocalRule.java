@@ -94,6 +94,34 @@ public interface LocalRule {
     return features;
   }
 
+  /**
+   * Returns true when {@link #step} updates the block's parameters itself (Hebbian plasticity)
+   * instead of writing gradients: the block then has no optimizer state and the trainer applies no
+   * optimizer step. False by default.
+   */
+  default boolean selfUpdating() {
+    return false;
+  }
+
+  /**
+   * Returns false when this rule's blocks contribute no class scores at all (unsupervised feature
+   * layers such as SoftHebb's), so that a network ending in such a block cannot be evaluated yet.
+   * True by default.
+   */
+  default boolean hasScores() {
+    return true;
+  }
+
+  /**
+   * Returns true when {@link #pass} is a deterministic function of the block input alone, and
+   * {@link #encodeTraining} and {@link #encodeInference} return the features unchanged, so that a
+   * frozen block's outputs may be computed once and reused for every later epoch (SoftHebb's
+   * frozen feature layers under a readout). False by default.
+   */
+  default boolean cacheableWhenFrozen() {
+    return false;
+  }
+
   /** Returns true when {@link #encodeTraining} calls its {@code networkScores} (whole-network reads). */
   default boolean readsNetworkScores() {
     return false;

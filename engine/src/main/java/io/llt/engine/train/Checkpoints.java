@@ -20,14 +20,14 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Writes and restores checkpoints: per block, the flat parameters, the optimizer state and its
- * step count, the rule state's fixed buffers (running statistics), after a whole number of trainer epochs. Random streams need no saving: each is
+ * step count, the rule state's fixed buffers, the layers' buffers (running statistics), after a whole number of trainer epochs. Random streams need no saving: each is
  * derived from the run seed and the epoch ({@link io.llt.engine.util.Seeds}).
  *
  * <p>Writes are atomic: the file is written beside its target and moved into place, so a crash
  * never leaves a truncated checkpoint under the final name.
  */
 public final class Checkpoints {
-  private static final String MAGIC = "LLT-CHECKPOINT-2";
+  private static final String MAGIC = "LLT-CHECKPOINT-3";
 
   private Checkpoints() {}
 
@@ -55,6 +55,11 @@ public final class Checkpoints {
         out.writeBoolean(buf != null);
         if (buf != null) {
           Nd4j.write(buf, out);
+        }
+        INDArray lb = b.layerBuffers();
+        out.writeBoolean(lb != null);
+        if (lb != null) {
+          Nd4j.write(lb, out);
         }
       }
     }
@@ -126,6 +131,19 @@ public final class Checkpoints {
               throw new BadInputException(file + ": rule state of block '" + id + "' differs");
             }
             buf.assign(s.reshape(buf.shape()));
+          }
+        }
+        boolean hasLayerBuffers = in.readBoolean();
+        INDArray lb = b.layerBuffers();
+        if (hasLayerBuffers != (lb != null)) {
+          throw new BadInputException(file + ": layer buffers of block '" + id + "' differ");
+        }
+        if (hasLayerBuffers) {
+          try (INDArray s = Nd4j.read(in)) {
+            if (s.length() != lb.length()) {
+              throw new BadInputException(file + ": layer buffers of block '" + id + "' differ");
+            }
+            lb.assign(s.reshape(lb.shape()));
           }
         }
       }

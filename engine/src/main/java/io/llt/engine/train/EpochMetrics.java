@@ -9,10 +9,11 @@ import java.util.List;
  *
  * @param epoch the trainer epoch, from 1
  * @param totalEpochs the trainer epochs of the run (for greedy: epochs per block times blocks)
- * @param activeBlock for greedy, the id of the block that trained; otherwise null
+ * @param activeBlock for greedy, the ids of the phase's blocks joined by '+'; otherwise null
  * @param blocks per-block loss and learning rate
  * @param validationAccuracy headline validation accuracy (fraction), or null without a split
- * @param testAccuracy headline test accuracy (fraction)
+ * @param testAccuracy headline test accuracy (fraction), or NaN when the blocks trained so far
+ *     contribute no class scores
  * @param testReadouts test accuracy of every available readout, by name, the headline first
  * @param samplesPerSecond training throughput of the epoch (evaluation excluded)
  * @param trainSeconds training wall time of the epoch

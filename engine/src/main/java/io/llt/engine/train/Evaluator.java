@@ -63,12 +63,27 @@ public final class Evaluator {
    */
   public static Accuracy evaluate(
       BlockGraph graph, int blockCount, Dataset data, int batchSize, MemoryTracker tracker) {
+    return evaluate(graph, 0, blockCount, data, batchSize, tracker);
+  }
+
+  /**
+   * Evaluates blocks {@code from} to {@code blockCount - 1} on {@code data}, whose features are
+   * the input of block {@code from}: the frozen outputs of the blocks before it, cached by the
+   * greedy trainer (the first block's rule encodes only when {@code from} is 0).
+   */
+  public static Accuracy evaluate(
+      BlockGraph graph,
+      int from,
+      int blockCount,
+      Dataset data,
+      int batchSize,
+      MemoryTracker tracker) {
     List<ReadoutSpec> specs = graph.readouts();
     Map<String, Long> correct = new LinkedHashMap<>();
     Iterator<Batch> it = Batches.sequential(data, batchSize);
     while (it.hasNext()) {
       try (Batch batch = it.next()) {
-        Map<String, INDArray> scores = score(graph, blockCount, batch.features(), tracker);
+        Map<String, INDArray> scores = score(graph, from, blockCount, batch.features(), tracker);
         try {
           for (ReadoutSpec spec : specs) {
             INDArray s = scores.get(spec.name());
@@ -96,7 +111,7 @@ public final class Evaluator {
    * headline readout is not available from those blocks.
    */
   public static INDArray headlineScores(BlockGraph graph, int blockCount, INDArray features) {
-    Map<String, INDArray> scores = score(graph, blockCount, features, null);
+    Map<String, INDArray> scores = score(graph, 0, blockCount, features, null);
     String head = graph.readouts().get(0).name();
     INDArray h = scores.remove(head);
     scores.values().forEach(INDArray::close);
@@ -108,17 +123,19 @@ public final class Evaluator {
    * (the caller closes them).
    */
   static Map<String, INDArray> score(
-      BlockGraph graph, int blockCount, INDArray features, MemoryTracker tracker) {
+      BlockGraph graph, int from, int blockCount, INDArray features, MemoryTracker tracker) {
     Block first = graph.blocks().get(0);
-    INDArray x;
-    try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-      x = first.rule().encodeInference(first, first.state(), features);
+    INDArray x = features;
+    if (from == 0) {
+      try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+        x = first.rule().encodeInference(first, first.state(), features);
+      }
     }
     INDArray encoded = x;
     Map<String, INDArray> last = new HashMap<>();
     Map<String, INDArray> sum = new HashMap<>();
     try (Signals signals = new Signals()) {
-      for (int i = 0; i < blockCount; i++) {
+      for (int i = from; i < blockCount; i++) {
         Block b = graph.blocks().get(i);
         INDArray next = null;
         try (MemoryWorkspace ws = b.openWorkspace()) {

@@ -92,7 +92,12 @@ public final class RunDirectory {
     if (m.validationAccuracy() != null) {
       o.put("validationAccuracy", m.validationAccuracy());
     }
-    o.put("testAccuracy", m.testAccuracy());
+    if (Double.isNaN(m.testAccuracy())) {
+      // a phase of blocks without class scores (SoftHebb's feature layers) is not evaluated
+      o.putNull("testAccuracy");
+    } else {
+      o.put("testAccuracy", m.testAccuracy());
+    }
     ObjectNode readouts = o.putObject("testReadouts");
     m.testReadouts().forEach(readouts::put);
     o.put("samplesPerSecond", m.samplesPerSecond());

@@ -6,6 +6,7 @@ import io.llt.engine.config.TrainerConfig;
 import io.llt.engine.data.Batch;
 import io.llt.engine.data.Batches;
 import io.llt.engine.data.DataSplits;
+import io.llt.engine.data.Dataset;
 import io.llt.engine.graph.Block;
 import io.llt.engine.graph.BlockGraph;
 import io.llt.engine.memory.MemoryPhase;
@@ -25,14 +26,18 @@ import java.util.function.UnaryOperator;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Trains a block chain with one of the schedules.
  *
  * <p>A trainer epoch is one pass over the training data. For {@code simultaneous} and {@code
  * backprop} there are {@code trainer.epochs} of them, each updating every block on every batch.
- * For {@code greedy} there are {@code trainer.epochs} per block: block k trains on the outputs of
- * the frozen blocks before it, and the blocks after it wait. After each trainer epoch the chain is
+ * {@code greedy} trains in phases ({@code trainer.phases}; by default one per block with {@code
+ * trainer.epochs} epochs): the blocks of a phase train together on the outputs of the frozen blocks
+ * before them, and the blocks after them wait. When the frozen blocks allow it ({@code
+ * trainer.cacheFrozenFeatures}), their outputs are computed once per phase for every split and the
+ * phase trains and evaluates from them. After each trainer epoch the chain is
  * evaluated (validation and test), a checkpoint is written, and the listener is told.
  *
  * <p>Every random stream is derived from the run seed and the trainer epoch (shuffling) or block
@@ -48,7 +53,31 @@ public final class Trainer {
   private final TrainingListener listener;
   private final MemoryProbe probe;
   private final MemoryTracker tracker;
+  private final List<Phase> phases;
   private PipelineStats lastPipelineStats;
+  private FrozenFeatures frozen;
+
+  /**
+   * A run of consecutive blocks that train together for some trainer epochs.
+   *
+   * @param first the index of the phase's first block
+   * @param last the index of its last block
+   * @param epochs its number of trainer epochs
+   * @param start the trainer epoch it starts at
+   */
+  public record Phase(int first, int last, int epochs, int start) {}
+
+  /** The outputs of the frozen blocks before a phase, on every split. */
+  private record FrozenFeatures(int phaseStart, DataSplits splits) implements AutoCloseable {
+    @Override
+    public void close() {
+      splits.train().features().close();
+      if (splits.validation() != null) {
+        splits.validation().features().close();
+      }
+      splits.test().features().close();
+    }
+  }
 
   /**
    * Creates a trainer.
@@ -79,6 +108,49 @@ public final class Trainer {
                 graph.blocks().stream().map(Block::id).toList(),
                 config.memory().budgetBytes() == null ? 0 : config.memory().budgetBytes())
             : null;
+    this.phases = phases(config, graph);
+  }
+
+  /** Returns the phases of the config's schedule (one phase of every block unless greedy). */
+  static List<Phase> phases(ExperimentConfig config, BlockGraph graph) {
+    TrainerConfig t = config.trainer();
+    int n = graph.blocks().size();
+    List<Phase> out = new ArrayList<>();
+    if (t.schedule() != Schedule.GREEDY) {
+      out.add(new Phase(0, n - 1, t.epochs(), 0));
+    } else if (t.phases() == null) {
+      for (int i = 0; i < n; i++) {
+        out.add(new Phase(i, i, t.epochs(), i * t.epochs()));
+      }
+    } else {
+      int first = 0;
+      int start = 0;
+      for (var p : t.phases()) {
+        int last = first + p.blocks().size() - 1;
+        out.add(new Phase(first, last, p.epochs(), start));
+        start += p.epochs();
+        first = last + 1;
+      }
+      if (first != n) {
+        throw new IllegalStateException("trainer.phases cover " + first + " of " + n + " blocks");
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  /** Returns the phase that trainer epoch {@code t} belongs to. */
+  public Phase phase(int t) {
+    for (Phase p : phases) {
+      if (t < p.start() + p.epochs()) {
+        return p;
+      }
+    }
+    throw new IllegalArgumentException("trainer epoch " + t + " is past the run's end");
+  }
+
+  /** Returns the phases, in order. */
+  public List<Phase> phases() {
+    return phases;
   }
 
   /** Returns the memory tracker, or null when {@code memory.track} is off. */
@@ -88,8 +160,8 @@ public final class Trainer {
 
   /** Returns the number of trainer epochs of the whole run. */
   public int totalEpochs() {
-    TrainerConfig t = config.trainer();
-    return t.schedule() == Schedule.GREEDY ? t.epochs() * graph.blocks().size() : t.epochs();
+    Phase last = phases.get(phases.size() - 1);
+    return last.start() + last.epochs();
   }
 
   /**
@@ -97,6 +169,14 @@ public final class Trainer {
    * for a resumed one) to the end.
    */
   public TrainingResult fit(int startEpoch) {
+    try {
+      return fitEpochs(startEpoch);
+    } finally {
+      dropFrozenFeatures();
+    }
+  }
+
+  private TrainingResult fitEpochs(int startEpoch) {
     long t0 = System.nanoTime();
     int total = totalEpochs();
     List<EpochMetrics> all = new ArrayList<>();
@@ -107,13 +187,22 @@ public final class Trainer {
       EpochRun run = trainEpoch(t, Integer.MAX_VALUE);
       samples += run.samples();
       trainSeconds += run.seconds();
-      int evalBlocks = activeBlock(t) < 0 ? graph.blocks().size() : activeBlock(t) + 1;
+      Phase phase = phase(t);
+      int evalBlocks = phase.last() + 1;
       int evalBatch = config.trainer().evalBatchSize();
       Double val = null;
-      if (data.validation() != null) {
-        val = Evaluator.evaluate(graph, evalBlocks, data.validation(), evalBatch, tracker).headline();
+      Evaluator.Accuracy acc = null;
+      if (hasScores(evalBlocks)) {
+        int from = frozen != null ? phase.first() : 0;
+        DataSplits splits = frozen != null ? frozen.splits() : data;
+        if (splits.validation() != null) {
+          val =
+              Evaluator.evaluate(graph, from, evalBlocks, splits.validation(), evalBatch, tracker)
+                  .headline();
+        }
+        acc = Evaluator.evaluate(graph, from, evalBlocks, splits.test(), evalBatch, tracker);
+        test = acc;
       }
-      test = Evaluator.evaluate(graph, evalBlocks, data.test(), evalBatch, tracker);
       List<BlockMetrics> bm = new ArrayList<>();
       for (int i = 0; i < graph.blocks().size(); i++) {
         bm.add(new BlockMetrics(graph.blocks().get(i).id(), run.losses()[i], run.rates()[i]));
@@ -123,11 +212,11 @@ public final class Trainer {
           new EpochMetrics(
               t + 1,
               total,
-              activeBlock(t) < 0 ? null : graph.blocks().get(activeBlock(t)).id(),
+              phaseName(phase),
               bm,
               val,
-              test.headline(),
-              test.readouts(),
+              acc == null ? Double.NaN : acc.headline(),
+              acc == null ? java.util.Map.of() : acc.readouts(),
               run.samples() / run.seconds(),
               run.seconds(),
               peak);
@@ -166,9 +255,88 @@ public final class Trainer {
    */
   public record EpochRun(double[] losses, double[] rates, long samples, double seconds) {}
 
-  /** Returns the index of the block greedy trains in trainer epoch {@code t}, or -1 for the other schedules. */
-  public int activeBlock(int t) {
-    return config.trainer().schedule() == Schedule.GREEDY ? t / config.trainer().epochs() : -1;
+  /** Returns true when any of the first {@code blocks} blocks contributes class scores. */
+  private boolean hasScores(int blocks) {
+    for (int i = 0; i < blocks; i++) {
+      if (graph.blocks().get(i).rule().hasScores()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Returns the ids of a greedy phase's blocks joined by '+', or null for the other schedules. */
+  private String phaseName(Phase p) {
+    if (config.trainer().schedule() != Schedule.GREEDY) {
+      return null;
+    }
+    StringBuilder sb = new StringBuilder();
+    for (int i = p.first(); i <= p.last(); i++) {
+      sb.append(i > p.first() ? "+" : "").append(graph.blocks().get(i).id());
+    }
+    return sb.toString();
+  }
+
+  /**
+   * Makes sure the frozen blocks' outputs for phase {@code p} are cached when the config allows it
+   * and every frozen block's rule does ({@link io.llt.engine.spi.LocalRule#cacheableWhenFrozen()}).
+   */
+  private void prepareFrozenFeatures(Phase p) {
+    if (frozen != null && frozen.phaseStart() == p.start()) {
+      return;
+    }
+    dropFrozenFeatures();
+    Boolean cache = config.trainer().cacheFrozenFeatures();
+    if (p.first() == 0 || cache == null || !cache) {
+      return;
+    }
+    for (int i = 0; i < p.first(); i++) {
+      if (!graph.blocks().get(i).rule().cacheableWhenFrozen()) {
+        return;
+      }
+    }
+    int batch = config.trainer().evalBatchSize();
+    listener.onCachingFeatures(graph.blocks().get(p.first() - 1).id());
+    Dataset train = frozenOutputs(data.train(), p.first(), batch);
+    Dataset val = data.validation() == null ? null : frozenOutputs(data.validation(), p.first(), batch);
+    Dataset test = frozenOutputs(data.test(), p.first(), batch);
+    frozen = new FrozenFeatures(p.start(), new DataSplits(data.name(), train, val, test, data.files()));
+  }
+
+  private void dropFrozenFeatures() {
+    if (frozen != null) {
+      frozen.close();
+      frozen = null;
+    }
+  }
+
+  /** Runs the first {@code blocks} blocks (inference passes) over a whole split. */
+  private Dataset frozenOutputs(Dataset split, int blocks, int batchSize) {
+    long[] shape = graph.blocks().get(blocks - 1).outputShape();
+    long width = 1;
+    for (long d : shape) {
+      width *= d;
+    }
+    INDArray out;
+    try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+      out = Nd4j.createUninitialized(split.features().dataType(), new long[] {split.size(), width}, 'c');
+    }
+    Iterator<Batch> it = Batches.sequential(split, batchSize);
+    long row = 0;
+    while (it.hasNext()) {
+      try (Batch batch = it.next();
+          Signals signals = new Signals()) {
+        Labels labels = new Labels(batch.labels(), batch.classes());
+        INDArray x = batch.features();
+        for (int i = 0; i < blocks; i++) {
+          x = passStep(graph.blocks().get(i), x, labels, signals);
+        }
+        long rows = x.size(0);
+        out.get(NDArrayIndex.interval(row, row + rows), NDArrayIndex.all()).assign(x);
+        row += rows;
+      }
+    }
+    return new Dataset(out, split.labels(), split.numClasses(), shape);
   }
 
   /**
@@ -179,24 +347,25 @@ public final class Trainer {
     List<Block> blocks = graph.blocks();
     int n = blocks.size();
     long seed = config.seed();
-    int active = activeBlock(t);
-    int epochInBlock = active < 0 ? t : t % config.trainer().epochs();
+    Phase phase = phase(t);
+    int epochInPhase = t - phase.start();
+    prepareFrozenFeatures(phase);
+    Dataset trainSplit = frozen != null ? frozen.splits().train() : data.train();
     double[] rates = new double[n];
     double[] means = new double[n];
     java.util.Arrays.fill(rates, Double.NaN);
     for (int i = 0; i < n; i++) {
       Block b = blocks.get(i);
       b.rng().setSeed(Seeds.derive(seed, "dropout", i, t));
-      if (active < 0 || active == i) {
+      if (i >= phase.first() && i <= phase.last()) {
         var opt = b.optimizerConfig();
-        rates[i] =
-            opt.schedule().learningRate(opt.learningRate(), epochInBlock, config.trainer().epochs());
+        rates[i] = opt.schedule().learningRate(opt.learningRate(), epochInPhase, phase.epochs());
       }
     }
     int batchSize = config.trainer().batchSize();
-    int batches = Math.min(batchLimit, Batches.numBatches(data.train().size(), batchSize));
-    listener.onEpochStart(t + 1, totalEpochs(), batches, active < 0 ? null : blocks.get(active).id());
-    Iterator<Batch> it = Batches.shuffled(data.train(), batchSize, Seeds.derive(seed, "shuffle", t));
+    int batches = Math.min(batchLimit, Batches.numBatches(trainSplit.size(), batchSize));
+    listener.onEpochStart(t + 1, totalEpochs(), batches, phaseName(phase));
+    Iterator<Batch> it = Batches.shuffled(trainSplit, batchSize, Seeds.derive(seed, "shuffle", t));
     AtomicLongArray sums = new AtomicLongArray(n);
     AtomicLongArray steps = new AtomicLongArray(n);
     long start = System.nanoTime();
@@ -210,7 +379,7 @@ public final class Trainer {
       samples = p.run();
       lastPipelineStats = p.stats();
     } else {
-      samples = sequentialSweep(it, batches, rates, sums, steps, active, t, start);
+      samples = sequentialSweep(it, batches, rates, sums, steps, phase, t, start);
     }
     if (probe != null) {
       probe.sample();
@@ -229,30 +398,34 @@ public final class Trainer {
       double[] rates,
       AtomicLongArray sums,
       AtomicLongArray steps,
-      int active,
+      Phase phase,
       int t,
       long start) {
     List<Block> blocks = graph.blocks();
     int n = blocks.size();
     long samples = 0;
     boolean lookahead = blocks.stream().anyMatch(b -> b.rule().lookahead());
+    // with cached frozen outputs, batches already are the first training block's input
+    int from = frozen != null ? phase.first() : 0;
     for (int k = 0; k < batches && it.hasNext(); k++) {
       try (Batch batch = it.next();
           Signals signals = new Signals()) {
         Labels labels = new Labels(batch.labels(), batch.classes());
-        int last = active < 0 ? n - 1 : active;
-        INDArray encoded = encodeTraining(batch, labels, t, k, active < 0 ? n : active);
+        int last = phase.last();
+        boolean greedy = config.trainer().schedule() == Schedule.GREEDY;
+        INDArray encoded =
+            from > 0 ? batch.features() : encodeTraining(batch, labels, t, k, greedy ? phase.first() : n);
         try {
           if (lookahead) {
             INDArray y = encoded;
-            for (int i = 0; i < n; i++) {
+            for (int i = from; i < n; i++) {
               y = passStep(blocks.get(i), y, labels, signals);
             }
           }
           INDArray x = encoded;
-          for (int i = 0; i <= last; i++) {
+          for (int i = from; i <= last; i++) {
             Block b = blocks.get(i);
-            if (active < 0 || i == active) {
+            if (i >= phase.first()) {
               StepResult r =
                   trainStep(b, x, labels, signals, rates[i], i < last ? b::handOff : null, t, k);
               addLoss(sums, i, r.loss());
@@ -353,7 +526,9 @@ public final class Trainer {
       if (tracker != null) {
         tracker.record(b.index(), MemoryPhase.FORWARD, b.fixedBytes(), ws.getPrimaryOffset());
       }
-      b.optimizer().step(b.params(), b.grads(), lr);
+      if (!b.rule().selfUpdating()) {
+        b.optimizer().step(b.params(), b.grads(), lr);
+      }
       if (tracker != null) {
         tracker.record(b.index(), MemoryPhase.UPDATE, b.fixedBytes(), ws.getPrimaryOffset());
       }

@@ -5,8 +5,19 @@ package io.llt.engine.train;
  * per batch, {@link #onEpochEnd}. Implementations must be fast (they run on the training path).
  */
 public interface TrainingListener {
-  /** Called before an epoch's first batch. */
+  /**
+   * Called before an epoch's first batch.
+   *
+   * @param activeBlock for {@code greedy}, the ids of the phase's blocks joined by '+'; otherwise
+   *     null
+   */
   default void onEpochStart(int epoch, int totalEpochs, int batches, String activeBlock) {}
+
+  /**
+   * Called before the outputs of the frozen blocks up to {@code lastFrozenBlock} are computed on
+   * every split, once at the start of a greedy phase (which may take a while).
+   */
+  default void onCachingFeatures(String lastFrozenBlock) {}
 
   /**
    * Called after each batch.

@@ -94,14 +94,29 @@ class OptimizerTest {
 
   @Test
   void learningRateSchedules() {
-    LrScheduleConfig step = new LrScheduleConfig(LrScheduleType.STEP, 3, 0.1, null);
+    LrScheduleConfig step = new LrScheduleConfig(LrScheduleType.STEP, 3, 0.1, null, null);
     assertThat(step.learningRate(1.0, 2, 10)).isEqualTo(1.0);
     assertThat(step.learningRate(1.0, 3, 10)).isCloseTo(0.1, org.assertj.core.data.Offset.offset(1e-15));
     assertThat(step.learningRate(1.0, 7, 10)).isCloseTo(0.01, org.assertj.core.data.Offset.offset(1e-15));
-    LrScheduleConfig cos = new LrScheduleConfig(LrScheduleType.COSINE, null, null, 0.1);
+    LrScheduleConfig cos = new LrScheduleConfig(LrScheduleType.COSINE, null, null, 0.1, null);
     assertThat(cos.learningRate(1.0, 0, 10)).isEqualTo(1.0);
     assertThat(cos.learningRate(1.0, 5, 10)).isCloseTo(0.55, org.assertj.core.data.Offset.offset(1e-12));
     assertThat(cos.learningRate(1.0, 10, 10)).isCloseTo(0.1, org.assertj.core.data.Offset.offset(1e-12));
     assertThat(LrScheduleConfig.constant().learningRate(0.3, 99, 10)).isEqualTo(0.3);
+    // SoftHebb's CustomStepLR for 50 epochs: halve at epochs 10, 17, 25, 30, 35, 40 and 45
+    LrScheduleConfig ms =
+        new LrScheduleConfig(
+            LrScheduleType.MILESTONES, null, null, null,
+            java.util.List.of(0.2, 0.35, 0.5, 0.6, 0.7, 0.8, 0.9));
+    assertThat(ms.learningRate(1.0, 9, 50)).isEqualTo(1.0);
+    assertThat(ms.learningRate(1.0, 10, 50)).isEqualTo(0.5);
+    assertThat(ms.learningRate(1.0, 16, 50)).isEqualTo(0.5);
+    assertThat(ms.learningRate(1.0, 17, 50)).isEqualTo(0.25);
+    assertThat(ms.learningRate(1.0, 49, 50)).isEqualTo(1.0 / 128);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                new LrScheduleConfig(
+                    LrScheduleType.MILESTONES, null, null, null, java.util.List.of(0.5, 0.4)))
+        .hasMessageContaining("milestones");
   }
 }

@@ -69,7 +69,7 @@ class FfTrainingTest {
         "ff", 21L, new SyntheticConfig(features, 4, 512, 256, 0, 0.1),
         new ModelConfig(null, rule, bs),
         new TrainerConfig(schedule, epochs, batch, null, adam, 0, null, null,
-            schedule == Schedule.PIPELINED ? 1 : null));
+            schedule == Schedule.PIPELINED ? 1 : null, null, null));
   }
 
   private DataSplits data(ExperimentConfig c) {

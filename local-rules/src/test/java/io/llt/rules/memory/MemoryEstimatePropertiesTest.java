@@ -124,7 +124,7 @@ class MemoryEstimatePropertiesTest {
         new ModelConfig(null, rule, blocks),
         new TrainerConfig(
             backprop ? Schedule.BACKPROP : Schedule.SIMULTANEOUS, 1, 32, null, opt, 0, null, null,
-            null));
+            null, null, null));
   }
 
   private static MemoryEstimate estimate(ExperimentConfig c, int features, int classes, int rows) {

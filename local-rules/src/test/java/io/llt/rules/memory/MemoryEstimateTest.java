@@ -77,7 +77,7 @@ class MemoryEstimateTest {
         5L,
         new SyntheticConfig(784, CLASSES, trainSize, 64, 0, 0.5),
         model,
-        new TrainerConfig(schedule, 1, batch, null, opt, 0, null, null, null));
+        new TrainerConfig(schedule, 1, batch, null, opt, 0, null, null, null, null, null));
   }
 
   private static ExperimentConfig mf(int batch, int trainSize) {
@@ -137,7 +137,7 @@ class MemoryEstimateTest {
     ExperimentConfig local = mf(128, 256);
     MemoryEstimate fromConfig = fromConfig(local);
     ExperimentConfig fusedConfig = local.withTrainer(
-        new TrainerConfig(Schedule.BACKPROP, 1, 128, null, null, 0, null, null, null));
+        new TrainerConfig(Schedule.BACKPROP, 1, 128, null, null, 0, null, null, null, null, null));
     try (BlockGraph fused = build(fusedConfig);
         BlockGraph graph = build(local)) {
       assertThat(fromConfig.backprop()).isEqualTo(MemoryEstimate.of(fused, 1).blocks().get(0));
@@ -170,7 +170,7 @@ class MemoryEstimateTest {
             "ff", 3L, new SyntheticConfig(16, 3, 64, 16, 0, 0.5),
             new ModelConfig(null, ff, List.of(
                 new BlockConfig(null, l1, null, null), new BlockConfig(null, l2, null, null))),
-            new TrainerConfig(Schedule.SIMULTANEOUS, 1, 32, null, null, 0, null, null, null));
+            new TrainerConfig(Schedule.SIMULTANEOUS, 1, 32, null, null, 0, null, null, null, null, null));
     long[] in = {16};
     MemoryEstimate one = MemoryEstimate.of(c, in, 3, DataType.FLOAT, REGISTRY, 1);
     MemoryEstimate three = MemoryEstimate.of(c, in, 3, DataType.FLOAT, REGISTRY, 3);

@@ -54,7 +54,7 @@ class NativeMemoryTest {
     return new ExperimentConfig(
         "mem", 3L, new SyntheticConfig(16, 3, 320, 64, 0, 0.5),
         new ModelConfig(null, rule, blocks),
-        new TrainerConfig(Schedule.SIMULTANEOUS, 1, 32, null, null, 0, null, null, null),
+        new TrainerConfig(Schedule.SIMULTANEOUS, 1, 32, null, null, 0, null, null, null, null, null),
         memory);
   }
 
