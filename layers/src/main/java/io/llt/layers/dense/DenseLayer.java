@@ -1,6 +1,7 @@
 package io.llt.layers.dense;
 
 import io.llt.engine.config.Checks;
+import io.llt.engine.spi.HebbianLayer;
 import io.llt.engine.spi.Layer;
 import io.llt.engine.spi.LayerConfig;
 import io.llt.engine.spi.LayerProvider;
@@ -18,8 +19,12 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * is the product of the input shape (inputs are flat). Forward and backward are hand-written with
  * ND4J's matmul op (the oneDNN path on the CPU build); the backward writes dW = x^T dz and db =
  * sum(dz) directly into the block's gradient vector.
+ *
+ * <p>As a {@link HebbianLayer} (SoftHebb's MLP form) neuron k is column k of W, its responses are
+ * the outputs of the last training forward (activation {@code identity} only) and its patches are
+ * the input rows.
  */
-public final class DenseLayer implements Layer {
+public final class DenseLayer implements HebbianLayer {
   /**
    * Config of a dense layer ({@code type: dense}).
    *
@@ -27,8 +32,11 @@ public final class DenseLayer implements Layer {
    * @param bias whether the layer has a bias; default true
    * @param activation {@code relu}, {@code tanh}, {@code sigmoid} or {@code identity} (default)
    * @param init weight initialisation; default {@code uniform-fan-in} (PyTorch's default)
+   * @param radius for {@code init: radius}: the initial norm of each neuron's weights; default 25;
+   *     > 0
    */
-  public record Config(Integer units, Boolean bias, Activation activation, WeightInit init)
+  public record Config(
+      Integer units, Boolean bias, Activation activation, WeightInit init, Double radius)
       implements LayerConfig {
     /** Validates and applies defaults. */
     public Config {
@@ -37,6 +45,12 @@ public final class DenseLayer implements Layer {
       bias = bias == null || bias;
       activation = activation == null ? Activation.IDENTITY : activation;
       init = init == null ? WeightInit.UNIFORM_FAN_IN : init;
+      radius = WeightInit.checkRadius(init, radius);
+    }
+
+    /** Creates a config without a radius (any init but {@code radius}). */
+    public Config(Integer units, Boolean bias, Activation activation, WeightInit init) {
+      this(units, bias, activation, init, null);
     }
 
     @Override
@@ -122,6 +136,12 @@ public final class DenseLayer implements Layer {
           b.assign(0);
         }
         break;
+      case RADIUS:
+        Shapes.fillNormal(w, config.radius() / Math.sqrt(fanIn), rng);
+        if (b != null) {
+          b.assign(0);
+        }
+        break;
       default:
         double bound = 1.0 / Math.sqrt(fanIn);
         Shapes.fillUniform(w, bound, rng);
@@ -139,6 +159,52 @@ public final class DenseLayer implements Layer {
   /** Returns the bias row {@code [1, units]}, or null without bias. */
   public INDArray bias() {
     return b;
+  }
+
+  @Override
+  public long neurons() {
+    return units;
+  }
+
+  @Override
+  public long fanIn() {
+    return fanIn;
+  }
+
+  @Override
+  public boolean hasBias() {
+    return b != null;
+  }
+
+  /** Returns W transposed, {@code [units, fanIn]}: a view, so in-place updates reach W. */
+  @Override
+  public INDArray neuronWeights() {
+    return w.transpose();
+  }
+
+  /** Returns the last training output transposed, {@code [units, batch]} (a view). */
+  @Override
+  public INDArray lastResponses() {
+    if (config.activation() != Activation.IDENTITY) {
+      throw new IllegalStateException(
+          "a Hebbian dense layer needs activation: identity (its responses are x W); put the"
+              + " activation in a layer of its own");
+    }
+    if (lastOutput == null) {
+      throw new IllegalStateException("dense responses without a training forward");
+    }
+    return lastOutput.transpose();
+  }
+
+  /** Returns {@code y x}, {@code [units, fanIn]}, for y {@code [units, batch]}. */
+  @Override
+  public INDArray patchProduct(INDArray y) {
+    if (lastInput == null) {
+      throw new IllegalStateException("dense patches without a training forward");
+    }
+    INDArray out = Nd4j.createUninitialized(w.dataType(), new long[] {units, fanIn}, 'c');
+    Nd4j.gemm(y, lastInput, out, false, false, 1.0, 0.0);
+    return out;
   }
 
   @Override

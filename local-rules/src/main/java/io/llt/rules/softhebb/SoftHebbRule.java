@@ -1,0 +1,277 @@
+package io.llt.rules.softhebb;
+
+import io.llt.engine.config.Checks;
+import io.llt.engine.graph.Block;
+import io.llt.engine.spi.BlockContext;
+import io.llt.engine.spi.HebbianLayer;
+import io.llt.engine.spi.Labels;
+import io.llt.engine.spi.Layer;
+import io.llt.engine.spi.LayerConfig;
+import io.llt.engine.spi.LocalRule;
+import io.llt.engine.spi.LocalRuleConfig;
+import io.llt.engine.spi.LocalRuleProvider;
+import io.llt.engine.spi.ReadoutSpec;
+import io.llt.engine.spi.RuleState;
+import io.llt.engine.spi.Signals;
+import io.llt.engine.spi.StepResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * SoftHebb (Journé, Rodriguez, Guo, Moraitis, ICLR 2023): soft winner-take-all Hebbian plasticity
+ * without labels, targets or gradients. Spec: specs/monoforward-noprop-softhebb.md section 3(b).
+ *
+ * <p>Each training step runs the block forward (batch norm in training mode) and then, for every
+ * {@link HebbianLayer} of the block (a bias-free {@code conv2d} or {@code dense}), with responses
+ * {@code u[k, r]} (neuron k, response r = example and position) of the forward:
+ *
+ * <pre>
+ *   s[., r]  = softmax_k(beta * u[., r])
+ *   y[k, r]  = +s[k, r] for the winner k* = argmax_k u[k, r], -s[k, r] for the others
+ *              (antiHebbian: true, the repo's "softkrotov"; +s for all when false, "soft")
+ *   dW[k]    = sum_r y[k, r] patch_r  -  (sum_r y[k, r] u[k, r]) * W[k]
+ *   dW      /= max |dW| + 1e-30           (one global max over the layer)
+ *   eta_k    = eta0 * (| ||W[k]|| - 1 | + 1e-10)^q     (adaptiveLr: true; eta0 otherwise)
+ *   W[k]    += eta_k * dW[k]
+ * </pre>
+ *
+ * <p>The update is added directly (the rule is {@linkplain #selfUpdating self-updating}: no
+ * optimizer, no gradient anywhere in the block), after the forward whose output goes to the next
+ * block, so that output is computed with the weights before the update, as in the reference demo.
+ * The block's reported loss is the convergence metric of the reference, {@code mean_k | ||W[k]|| -
+ * 1 |} after the update; it falls toward 0 as the weights approach unit norm. The block contributes
+ * no class scores; a {@code classifier} block on top reads its frozen features.
+ */
+public final class SoftHebbRule implements LocalRule {
+  /**
+   * Config of SoftHebb ({@code type: softhebb}); the defaults are the first layer of the
+   * reference's CIFAR-10 preset.
+   *
+   * @param beta the inverse temperature of the soft WTA ({@code t_invert}); default 1; > 0
+   * @param learningRate the base learning rate eta0; default 0.08; > 0
+   * @param lrPower the exponent q of the norm-dependent rate ({@code power_lr}); default 0.5; > 0
+   * @param antiHebbian the losers' sign flip ({@code softkrotov}); default true
+   * @param adaptiveLr the norm-dependent rate; default true (the demo's; pitfall 8 of the spec)
+   */
+  public record Config(
+      Double beta, Double learningRate, Double lrPower, Boolean antiHebbian, Boolean adaptiveLr)
+      implements LocalRuleConfig {
+    /** Validates and applies defaults. */
+    public Config {
+      beta = beta == null ? 1.0 : beta;
+      Checks.positive("beta", beta);
+      learningRate = learningRate == null ? 0.08 : learningRate;
+      Checks.positive("learningRate", learningRate);
+      lrPower = lrPower == null ? 0.5 : lrPower;
+      Checks.positive("lrPower", lrPower);
+      antiHebbian = antiHebbian == null || antiHebbian;
+      adaptiveLr = adaptiveLr == null || adaptiveLr;
+    }
+
+    @Override
+    public LocalRule build() {
+      return new SoftHebbRule(this);
+    }
+  }
+
+  /** Registers {@code type: softhebb}. */
+  public static final class Provider implements LocalRuleProvider {
+    @Override
+    public String id() {
+      return "softhebb";
+    }
+
+    @Override
+    public Class<Config> configType() {
+      return Config.class;
+    }
+
+    @Override
+    public String description() {
+      return "SoftHebb: soft winner-take-all Hebbian plasticity, no labels and no gradients";
+    }
+  }
+
+  /** SoftHebb keeps nothing beyond the layers' weights. */
+  private static final class NoState implements RuleState {
+    @Override
+    public long numParams() {
+      return 0;
+    }
+
+    @Override
+    public void bind(INDArray params, INDArray grads) {}
+
+    @Override
+    public void initialize(SplittableRandom rng) {}
+
+    @Override
+    public long workingValuesPerExample() {
+      return 0;
+    }
+  }
+
+  private final Config config;
+
+  private SoftHebbRule(Config config) {
+    this.config = config;
+  }
+
+  @Override
+  public Config config() {
+    return config;
+  }
+
+  @Override
+  public RuleState createState(BlockContext context) {
+    return new NoState();
+  }
+
+  @Override
+  public boolean selfUpdating() {
+    return true;
+  }
+
+  @Override
+  public boolean hasScores() {
+    return false;
+  }
+
+  @Override
+  public boolean cacheableWhenFrozen() {
+    return true;
+  }
+
+  @Override
+  public List<ReadoutSpec> readouts() {
+    return List.of();
+  }
+
+  @Override
+  public StepResult step(
+      Block block, RuleState state, INDArray input, Labels labels, Signals signals) {
+    INDArray x = input;
+    List<HebbianLayer> hebbian = new ArrayList<>();
+    for (Layer l : block.layers()) {
+      x = l.forward(x, true, block.rng());
+      if (l instanceof HebbianLayer h) {
+        if (h.hasBias()) {
+          throw new IllegalStateException(
+              "block '" + block.id() + "': softhebb layers have no bias; set bias: false");
+        }
+        hebbian.add(h);
+      }
+    }
+    if (hebbian.isEmpty()) {
+      throw new IllegalStateException(
+          "block '" + block.id() + "': softhebb needs a conv2d or dense layer to learn");
+    }
+    double convergence = 0;
+    for (HebbianLayer h : hebbian) {
+      convergence += update(h, config);
+    }
+    return new StepResult(x, convergence / hebbian.size());
+  }
+
+  /**
+   * Applies one SoftHebb update to a layer from its last training forward.
+   *
+   * @return the convergence after the update, {@code mean_k | ||W[k]|| - 1 |}
+   */
+  static double update(HebbianLayer layer, Config config) {
+    INDArray w = layer.neuronWeights();
+    DataType dt = w.dataType();
+    int k = (int) layer.neurons();
+    INDArray u = layer.lastResponses();
+    long responses = u.size(1);
+    double[] uv = u.dup('c').data().asDouble();
+    double[] yv = new double[uv.length];
+    double[] yu = new double[k];
+    winnerTakeAll(uv, yv, yu, k, (int) responses, config.beta(), config.antiHebbian());
+    INDArray y = Nd4j.create(yv, new long[] {k, responses}, 'c').castTo(dt);
+    INDArray delta = layer.patchProduct(y);
+    INDArray yuCol = Nd4j.create(yu, new long[] {k, 1}, 'c').castTo(dt);
+    delta.subi(w.mulColumnVector(yuCol));
+    double max = delta.amaxNumber().doubleValue();
+    delta.divi(max + 1e-30);
+    double[] norms = w.norm2(1).toDoubleVector();
+    double[] eta = new double[k];
+    for (int i = 0; i < k; i++) {
+      eta[i] =
+          config.adaptiveLr()
+              ? config.learningRate() * Math.pow(Math.abs(norms[i] - 1) + 1e-10, config.lrPower())
+              : config.learningRate();
+    }
+    w.addi(delta.muliColumnVector(Nd4j.create(eta, new long[] {k, 1}, 'c').castTo(dt)));
+    double[] after = w.norm2(1).toDoubleVector();
+    double c = 0;
+    for (double r : after) {
+      c += Math.abs(r - 1);
+    }
+    return c / k;
+  }
+
+  /**
+   * The soft winner-take-all: for responses {@code u [k, r]} (row-major), writes {@code y} (+s for
+   * the winner of each column, -s for the others when {@code anti}) and {@code yu[k] = sum_r y u}.
+   */
+  static void winnerTakeAll(
+      double[] u, double[] y, double[] yu, int k, int responses, double beta, boolean anti) {
+    double[] e = new double[k];
+    for (int r = 0; r < responses; r++) {
+      int win = 0;
+      double max = u[r];
+      for (int i = 1; i < k; i++) {
+        double v = u[i * responses + r];
+        if (v > max) {
+          max = v;
+          win = i;
+        }
+      }
+      double sum = 0;
+      for (int i = 0; i < k; i++) {
+        e[i] = Math.exp(beta * (u[i * responses + r] - max));
+        sum += e[i];
+      }
+      for (int i = 0; i < k; i++) {
+        double s = e[i] / sum;
+        double v = anti && i != win ? -s : s;
+        y[i * responses + r] = v;
+        yu[i] += v * u[i * responses + r];
+      }
+    }
+  }
+
+  /**
+   * Warns when the block has no layer SoftHebb can train, or a trainable layer with a bias (the
+   * step refuses both).
+   */
+  @Override
+  public List<String> warnings(BlockContext context, List<LayerConfig> layers) {
+    List<String> out = new ArrayList<>();
+    long[] shape = context.inputShape();
+    boolean any = false;
+    for (LayerConfig lc : layers) {
+      Layer l = lc.build(shape, DataType.FLOAT);
+      if (l instanceof HebbianLayer h) {
+        any = true;
+        if (l.numParams() > h.neurons() * h.fanIn()) {
+          out.add("softhebb layers have no bias; set bias: false on its conv2d/dense layers");
+        }
+      } else if (l.numParams() > 0) {
+        out.add(
+            "a layer with parameters that softhebb does not train (" + lc.getClass().getSimpleName()
+                + "): it stays at its initial values");
+      }
+      shape = l.outputShape();
+    }
+    if (!any) {
+      out.add("has no conv2d or dense layer, so softhebb learns nothing in it");
+    }
+    return out;
+  }
+}
