@@ -165,5 +165,56 @@ class TrainCommandTest {
     Cli list = Cli.run("list", "rules");
     assertThat(list.exit).isZero();
     assertThat(list.out).contains("mono-forward", "backprop");
+    Cli datasets = Cli.run("list", "datasets");
+    assertThat(datasets.exit).isZero();
+    assertThat(datasets.out).contains("cifar10", "CIFAR-10", "fashion-mnist", "synthetic");
+  }
+
+  /** Writes the six CIFAR-10 files with {@code perFile} records each; label and pixels from the index. */
+  private static Path tinyCifar10(Path dir, int perFile) throws IOException {
+    Files.createDirectories(dir);
+    List<String> names =
+        List.of("data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin",
+            "data_batch_5.bin", "test_batch.bin");
+    int i = 0;
+    for (String name : names) {
+      byte[] b = new byte[perFile * 3073];
+      for (int r = 0; r < perFile; r++, i++) {
+        b[r * 3073] = (byte) (i % 3);
+        for (int p = 0; p < 3072; p++) {
+          b[r * 3073 + 1 + p] = (byte) ((i % 3) * 80 + (p * 7 + i) % 64);
+        }
+      }
+      Files.write(dir.resolve(name), b);
+    }
+    return dir;
+  }
+
+  @Test
+  void aCifar10RunTrainsOnTinyFilesAndRecordsTheirHashes() throws IOException {
+    Path data = tinyCifar10(tmp.resolve("cifar").resolve("cifar-10-batches-bin"), 8);
+    Path runs = tmp.resolve("runs");
+    Cli r =
+        Cli.run("train", ValidateCommandTest.SMOKE, "--runs-dir", runs.toString(), "--offline",
+            "--set", "data={type: cifar10, path: " + data.getParent().toAbsolutePath() + ", validation: 4}",
+            "--set", "trainer.epochs=1", "--set", "trainer.batchSize=8");
+    assertThat(r.exit).as(r.toString()).isZero();
+    assertThat(r.out).contains("data: cifar10  train 36  validation 4  test 8").contains("test accuracy");
+    JsonNode files = JSON.readTree(onlyRun(runs).resolve("summary.json").toFile()).get("dataFiles");
+    assertThat(files).hasSize(6);
+    assertThat(files.get(5).get("path").asText()).endsWith("cifar-10-batches-bin/test_batch.bin");
+    assertThat(files.get(0).get("sha256").asText()).hasSize(64);
+  }
+
+  @Test
+  void aTruncatedCifar10FileIsAClearBadInputError() throws IOException {
+    Path data = tinyCifar10(tmp.resolve("cifar"), 2);
+    Files.write(data.resolve("data_batch_2.bin"), new byte[3073 + 100]);
+    Cli r =
+        Cli.run("train", ValidateCommandTest.SMOKE, "--runs-dir", tmp.resolve("runs").toString(), "--offline",
+            "--set", "data={type: cifar10, path: " + data.toAbsolutePath() + "}");
+    assertThat(r.exit).as(r.toString()).isEqualTo(2);
+    assertThat(r.err).contains("data_batch_2.bin: 3173 bytes is not a whole number of 3073-byte");
+    assertThat(r.err.strip().lines().count()).as("one line").isEqualTo(1);
   }
 }

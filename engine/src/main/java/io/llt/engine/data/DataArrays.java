@@ -7,13 +7,20 @@ import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Building blocks shared by the data sources: the validation hold-out and feature arrays. */
+/**
+ * Building blocks shared by the data sources: the validation hold-out, the pixel normalisation and
+ * feature arrays.
+ */
 final class DataArrays {
   /** Mixed into the run seed so the hold-out does not share a stream with other seeded uses. */
   private static final long HOLD_OUT_SALT = 0x6c6c742d76616cL;
 
   private static final int CHUNK_FLOATS = 1 << 18;
+
+  private static final Logger LOG = LoggerFactory.getLogger(DataArrays.class);
 
   private DataArrays() {}
 
@@ -70,6 +77,61 @@ final class DataArrays {
       throw new IllegalArgumentException(
           "the feature data type must be a floating-point type, found " + dataType);
     }
+  }
+
+  /**
+   * Returns the value of each pixel byte 0..255 after {@code normalization}; {@code STANDARDIZE}
+   * takes its mean and standard deviation over all pixels of {@code trainRows} (scalars, over
+   * every channel of a colour image).
+   */
+  static float[] lookupTable(
+      Normalization normalization, byte[] pixels, int rowLength, int[] trainRows) {
+    double scale;
+    double shift;
+    switch (normalization) {
+      case NONE:
+        scale = 1;
+        shift = 0;
+        break;
+      case SCALE:
+        scale = 1.0 / 255;
+        shift = 0;
+        break;
+      case STANDARDIZE:
+        long[] histogram = new long[256];
+        for (int r : trainRows) {
+          int base = r * rowLength;
+          for (int c = 0; c < rowLength; c++) {
+            histogram[pixels[base + c] & 0xFF]++;
+          }
+        }
+        double count = (double) trainRows.length * rowLength;
+        double sum = 0;
+        for (int v = 0; v < 256; v++) {
+          sum += v / 255.0 * histogram[v];
+        }
+        double mean = sum / count;
+        double squares = 0;
+        for (int v = 0; v < 256; v++) {
+          double d = v / 255.0 - mean;
+          squares += d * d * histogram[v];
+        }
+        double std = Math.sqrt(squares / count);
+        if (!(std > 0)) {
+          std = 1; // All training pixels are equal: centre only.
+        }
+        LOG.debug("standardize: mean {}, std {}", mean, std);
+        scale = 1.0 / (255 * std);
+        shift = -mean / std;
+        break;
+      default:
+        throw new IllegalStateException("unknown normalization " + normalization);
+    }
+    float[] lut = new float[256];
+    for (int v = 0; v < 256; v++) {
+      lut[v] = (float) (v * scale + shift);
+    }
+    return lut;
   }
 
   /**

@@ -8,13 +8,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Finds the directory of a named IDX dataset (Fashion-MNIST, MNIST, KMNIST, ...).
+ * Finds the directory of a named dataset (Fashion-MNIST, MNIST, KMNIST, CIFAR-10, ...).
  *
- * <p>The places are tried in this order, and the first that holds all four files wins:
+ * <p>The places are tried in this order, and the first that holds all the files wins:
  *
  * <ol>
  *   <li>the explicit {@code data.path} of the config, resolved against {@link
@@ -28,10 +29,13 @@ import org.slf4j.LoggerFactory;
  *       has a {@link DownloadSource} with verified hashes.
  * </ol>
  *
- * <p>A directory holds the dataset when each of the four files exists, raw ({@code
- * train-images-idx3-ubyte}) or gzip-compressed ({@code train-images-idx3-ubyte.gz}); the raw file
- * is used when both exist. When nothing is found, the one-line {@link BadInputException} names
- * every place searched and how to get the data. Immutable and thread-safe.
+ * <p>For {@link #locate} (the IDX datasets), a directory holds the dataset when each of the four
+ * files exists, raw ({@code train-images-idx3-ubyte}) or gzip-compressed ({@code
+ * train-images-idx3-ubyte.gz}); the raw file is used when both exist. {@link #locateFiles} finds
+ * datasets of other, plain files (CIFAR-10) in the same places, each place or its archive's
+ * sub-directory, and never downloads them. When nothing is found, the one-line {@link
+ * BadInputException} names every place searched and how to get the data. Immutable and
+ * thread-safe.
  */
 public final class DatasetLocator {
   /** The environment variable naming a directory that holds one sub-directory per dataset. */
@@ -86,43 +90,16 @@ public final class DatasetLocator {
    *     and the dataset could not be downloaded
    */
   public IdxFiles locate(String name, Path explicitPath) {
-    if (name.isEmpty() || name.contains("/") || name.contains("\\") || name.startsWith(".")) {
-      throw new IllegalArgumentException("dataset name must be a plain name, found '" + name + "'");
-    }
+    checkName(name);
     if (explicitPath != null) {
       return locateExplicit(name, resolveExplicit(explicitPath));
     }
     List<String> searched = new ArrayList<>();
-    searched.add("data.path (not set)");
-
-    String envDir = context.environment() == null ? null : context.environment().get(DATA_DIR_ENV);
-    if (envDir == null || envDir.isBlank()) {
-      searched.add("$" + DATA_DIR_ENV + " (not set)");
-    } else {
-      Path dir = Path.of(envDir).resolve(name).toAbsolutePath().normalize();
-      Optional<IdxFiles> found = find(dir);
-      if (found.isPresent()) {
-        return found.get();
-      }
-      searched.add(dir + " ($" + DATA_DIR_ENV + ")");
+    Optional<IdxFiles> found = search(name, DatasetLocator::find, dir -> "", searched);
+    if (found.isPresent()) {
+      return found.get();
     }
-
     Path cache = cacheDir(context.userHome(), name);
-    Optional<IdxFiles> inCache = find(cache);
-    if (inCache.isPresent()) {
-      return inCache.get();
-    }
-    searched.add(cache.toString());
-
-    if (context.systemDatasetsDir() != null) {
-      Path system = context.systemDatasetsDir().resolve(name).toAbsolutePath().normalize();
-      Optional<IdxFiles> inSystem = find(system);
-      if (inSystem.isPresent()) {
-        return inSystem.get();
-      }
-      searched.add(system.toString());
-    }
-
     String download;
     DownloadSource source = sources.get(name);
     if (source == null) {
@@ -145,6 +122,172 @@ public final class DatasetLocator {
             + download
             + ". "
             + howToGet(name));
+  }
+
+  /**
+   * Returns the directory of dataset {@code name} stored as plain, uncompressed files, searching
+   * the places of the class comment except the download: the first place that holds every file of
+   * {@code fileNames}, directly or in its sub-directory {@code subdirectory} (the directory an
+   * archive extracts to), wins; the place itself is tried before its sub-directory. Such datasets
+   * are never downloaded.
+   *
+   * @param name the dataset name, also the directory name under the search roots, for example
+   *     {@code cifar10}
+   * @param explicitPath the config's {@code data.path}, or null when not set
+   * @param fileNames the files the dataset consists of, all required
+   * @param subdirectory the sub-directory also tried in each place, for example {@code
+   *     cifar-10-batches-bin}
+   * @param howToGet the end of the not-found message: where to put the files and where to get them
+   * @return the directory holding every file of {@code fileNames}
+   * @throws BadInputException when the explicit path does not hold the files, or when no place
+   *     does; the message names each place searched and, for a place holding only some of the
+   *     files, the ones it lacks
+   */
+  public Path locateFiles(
+      String name,
+      Path explicitPath,
+      List<String> fileNames,
+      String subdirectory,
+      String howToGet) {
+    checkName(name);
+    if (fileNames.isEmpty()) {
+      throw new IllegalArgumentException("fileNames must not be empty");
+    }
+    String sub = "[/" + subdirectory + "]";
+    if (explicitPath != null) {
+      Path dir = resolveExplicit(explicitPath);
+      String what = String.join(", ", fileNames) + " of '" + name + "'";
+      if (!Files.exists(dir)) {
+        throw new BadInputException(
+            "data.path "
+                + dir
+                + " does not exist; point it at the directory holding "
+                + what
+                + ", or remove it to search the standard places");
+      }
+      if (!Files.isDirectory(dir)) {
+        throw new BadInputException(
+            "data.path " + dir + " is a file; point it at the directory holding " + what);
+      }
+      Optional<Path> found = findPlain(dir, fileNames, subdirectory);
+      if (found.isPresent()) {
+        return found.get();
+      }
+      Path best = fullest(dir, fileNames, subdirectory);
+      throw new BadInputException(
+          "data.path "
+              + dir
+              + sub
+              + " does not hold dataset '"
+              + name
+              + "': missing "
+              + String.join(", ", missingPlain(best, fileNames))
+              + " in "
+              + best
+              + "; put them there, or remove data.path to search the standard places");
+    }
+    List<String> searched = new ArrayList<>();
+    Optional<Path> found =
+        search(
+            name,
+            dir -> findPlain(dir, fileNames, subdirectory),
+            dir -> {
+              Path best = fullest(dir, fileNames, subdirectory);
+              List<String> missing = missingPlain(best, fileNames);
+              return sub
+                  + (missing.size() == fileNames.size()
+                      ? ""
+                      : " (incomplete: " + best + " lacks " + String.join(", ", missing) + ")");
+            },
+            searched);
+    if (found.isPresent()) {
+      return found.get();
+    }
+    throw new BadInputException(
+        "dataset '"
+            + name
+            + "' not found; looked in: "
+            + String.join(", ", searched)
+            + "; it is never downloaded. "
+            + howToGet);
+  }
+
+  /**
+   * Tries {@code $LLT_DATA_DIR/<name>}, the cache and the system location in that order, and
+   * returns what {@code finder} finds in the first of them that it accepts. Each place that is
+   * not set, or is set but rejected, is added to {@code searched}; a rejected place is followed by
+   * {@code note.apply(dir)}.
+   */
+  private <T> Optional<T> search(
+      String name,
+      Function<Path, Optional<T>> finder,
+      Function<Path, String> note,
+      List<String> searched) {
+    searched.add("data.path (not set)");
+
+    String envDir = context.environment() == null ? null : context.environment().get(DATA_DIR_ENV);
+    if (envDir == null || envDir.isBlank()) {
+      searched.add("$" + DATA_DIR_ENV + " (not set)");
+    } else {
+      Path dir = Path.of(envDir).resolve(name).toAbsolutePath().normalize();
+      Optional<T> found = finder.apply(dir);
+      if (found.isPresent()) {
+        return found;
+      }
+      searched.add(dir + note.apply(dir) + " ($" + DATA_DIR_ENV + ")");
+    }
+
+    Path cache = cacheDir(context.userHome(), name);
+    Optional<T> inCache = finder.apply(cache);
+    if (inCache.isPresent()) {
+      return inCache;
+    }
+    searched.add(cache + note.apply(cache));
+
+    if (context.systemDatasetsDir() != null) {
+      Path system = context.systemDatasetsDir().resolve(name).toAbsolutePath().normalize();
+      Optional<T> inSystem = finder.apply(system);
+      if (inSystem.isPresent()) {
+        return inSystem;
+      }
+      searched.add(system + note.apply(system));
+    }
+    return Optional.empty();
+  }
+
+  /** Returns {@code dir} or else {@code dir/subdirectory} when it holds every file, else empty. */
+  private static Optional<Path> findPlain(Path dir, List<String> fileNames, String subdirectory) {
+    for (Path d : List.of(dir, dir.resolve(subdirectory))) {
+      if (missingPlain(d, fileNames).isEmpty()) {
+        return Optional.of(d);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Returns whichever of {@code dir} and {@code dir/subdirectory} lacks fewer files. */
+  private static Path fullest(Path dir, List<String> fileNames, String subdirectory) {
+    Path inSub = dir.resolve(subdirectory);
+    return missingPlain(inSub, fileNames).size() < missingPlain(dir, fileNames).size()
+        ? inSub
+        : dir;
+  }
+
+  /** Returns the names of {@code fileNames} that are not regular files in {@code dir}. */
+  private static List<String> missingPlain(Path dir, List<String> fileNames) {
+    List<String> missing = new ArrayList<>();
+    for (String f : fileNames) {
+      if (!Files.isRegularFile(dir.resolve(f))) {
+        missing.add(f);
+      }
+    }
+    return missing;
+  }
+
+  private static void checkName(String name) {
+    if (name.isEmpty() || name.contains("/") || name.contains("\\") || name.startsWith(".")) {
+      throw new IllegalArgumentException("dataset name must be a plain name, found '" + name + "'");
+    }
   }
 
   /**

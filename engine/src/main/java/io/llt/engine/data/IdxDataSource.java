@@ -80,7 +80,8 @@ final class IdxDataSource {
     int[] trainRows = split[0];
     int[] validationRows = split[1];
 
-    float[] lut = lookupTable(normalization, trainImages.pixels(), SIDE * SIDE, trainRows);
+    float[] lut =
+        DataArrays.lookupTable(normalization, trainImages.pixels(), SIDE * SIDE, trainRows);
     long[] shape = exampleShape();
     Dataset train = dataset(trainImages, trainLabels, trainRows, lut, shape, context);
     Dataset val = null;
@@ -113,60 +114,6 @@ final class IdxDataSource {
         test.size(),
         (System.nanoTime() - t0) / 1_000_000);
     return new DataSplits(name, train, val, test, provenance);
-  }
-
-  /**
-   * Returns the value of each pixel byte 0..255 after {@code normalization}; {@code STANDARDIZE}
-   * takes its mean and standard deviation over all pixels of {@code trainRows}.
-   */
-  static float[] lookupTable(
-      Normalization normalization, byte[] pixels, int rowLength, int[] trainRows) {
-    double scale;
-    double shift;
-    switch (normalization) {
-      case NONE:
-        scale = 1;
-        shift = 0;
-        break;
-      case SCALE:
-        scale = 1.0 / 255;
-        shift = 0;
-        break;
-      case STANDARDIZE:
-        long[] histogram = new long[256];
-        for (int r : trainRows) {
-          int base = r * rowLength;
-          for (int c = 0; c < rowLength; c++) {
-            histogram[pixels[base + c] & 0xFF]++;
-          }
-        }
-        double count = (double) trainRows.length * rowLength;
-        double sum = 0;
-        for (int v = 0; v < 256; v++) {
-          sum += v / 255.0 * histogram[v];
-        }
-        double mean = sum / count;
-        double squares = 0;
-        for (int v = 0; v < 256; v++) {
-          double d = v / 255.0 - mean;
-          squares += d * d * histogram[v];
-        }
-        double std = Math.sqrt(squares / count);
-        if (!(std > 0)) {
-          std = 1; // All training pixels are equal: centre only.
-        }
-        LOG.debug("standardize: mean {}, std {}", mean, std);
-        scale = 1.0 / (255 * std);
-        shift = -mean / std;
-        break;
-      default:
-        throw new IllegalStateException("unknown normalization " + normalization);
-    }
-    float[] lut = new float[256];
-    for (int v = 0; v < 256; v++) {
-      lut[v] = (float) (v * scale + shift);
-    }
-    return lut;
   }
 
   private static IdxImages readImages(Path file, String name) {

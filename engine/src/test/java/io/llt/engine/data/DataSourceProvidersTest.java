@@ -13,12 +13,14 @@ class DataSourceProvidersTest {
   void everyDataSourceIsRegisteredUnderItsId() {
     TypeRegistry registry = TypeRegistry.load();
     assertThat(registry.ids(DataConfig.class))
-        .contains("fashion-mnist", "kmnist", "mnist", "synthetic");
+        .contains("cifar10", "fashion-mnist", "kmnist", "mnist", "synthetic");
     assertThat(registry.configType(DataConfig.class, "fashion-mnist"))
         .contains(FashionMnistConfig.class);
     assertThat(registry.configType(DataConfig.class, "mnist")).contains(MnistConfig.class);
     assertThat(registry.configType(DataConfig.class, "kmnist")).contains(KmnistConfig.class);
     assertThat(registry.configType(DataConfig.class, "synthetic")).contains(SyntheticConfig.class);
+    assertThat(registry.configType(DataConfig.class, "cifar10")).contains(Cifar10Config.class);
+    assertThat(registry.idOf(Cifar10Config.defaults())).isEqualTo("cifar10");
     assertThat(registry.idOf(SyntheticConfig.defaults())).isEqualTo("synthetic");
     assertThat(registry.idOf(KmnistConfig.defaults())).isEqualTo("kmnist");
   }
