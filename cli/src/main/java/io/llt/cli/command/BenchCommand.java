@@ -66,12 +66,75 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--output", paramLabel = "FILE", description = "Also write the JSON here.")
   Path output;
 
+  @Option(
+      names = "--conv",
+      description =
+          "Instead of training throughput: forward and backward GFLOP/s of every conv2d layer at"
+              + " --batch, against the machine's GEMM rate (square 1024^3 and each layer's shape);"
+              + " --repeats timed runs after 2 warm-up runs, median.")
+  boolean conv;
+
+  @Option(names = "--batch", paramLabel = "N", description = "With --conv: the batch size (default: trainer.batchSize).")
+  Integer convBatch;
+
   @Mixin DataOptions dataOptions;
 
 
   private static BlockGraph build(Experiment experiment, ExperimentConfig c) {
     return new GraphBuilder(experiment.registry())
         .build(c, c.data().exampleShape(), c.data().numClasses(), Experiment.dataType(c));
+  }
+
+  private int convRates(Experiment experiment, ExperimentConfig base, PrintWriter out, PrintWriter log)
+      throws IOException {
+    int batch = convBatch != null ? convBatch : base.trainer().batchSize();
+    if (batch <= 0) {
+      throw new BadInputException("--batch must be > 0");
+    }
+    ExperimentConfig c = base.withTrainer(base.trainer().withSchedule(Schedule.SIMULTANEOUS));
+    List<Map<String, Object>> layers;
+    double square;
+    try (BlockGraph g = build(experiment, c)) {
+      square = ConvBench.gemmRate(1024, 1024, 1024, g.blocks().get(0).dataType(), 2, repeats);
+      layers = ConvBench.run(g, batch, 2, repeats);
+    }
+    if (layers.isEmpty()) {
+      throw new BadInputException(config + ": --conv: the model has no conv2d layer");
+    }
+    log.printf(Locale.ROOT, "GEMM 1024^3: %.1f GFLOP/s%n", square);
+    for (Map<String, Object> m : layers) {
+      m.put("forwardFractionOfSquareGemm", (Double) m.get("forwardGflops") / square);
+      m.put("backwardFractionOfSquareGemm", (Double) m.get("backwardGflops") / square);
+      log.printf(
+          Locale.ROOT,
+          "%-8s %-14s fwd %8.2f ms %6.1f GFLOP/s (%3.0f%%)  bwd %8.2f ms %6.1f GFLOP/s (%3.0f%%)"
+              + "  same-shape GEMM %6.1f GFLOP/s%n",
+          m.get("block"), m.get("inputShape"), m.get("forwardMs"), m.get("forwardGflops"),
+          100 * (Double) m.get("forwardFractionOfSquareGemm"), m.get("backwardMs"),
+          m.get("backwardGflops"), 100 * (Double) m.get("backwardFractionOfSquareGemm"),
+          m.get("sameShapeGemmGflops"));
+    }
+    log.flush();
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("config", config.toString());
+    report.put("name", base.name());
+    report.put("batch", batch);
+    report.put("repeats", repeats);
+    report.put("squareGemmGflops", square);
+    report.put("layers", layers);
+    report.put("engineVersion", BuildInfo.version());
+    report.put("engineCommit", BuildInfo.commit());
+    report.put("date", RunSupport.now());
+    report.put("machine", RunSupport.machine());
+    String text = RunDirectory.toJson(report);
+    out.println(text);
+    if (output != null) {
+      if (output.toAbsolutePath().getParent() != null) {
+        java.nio.file.Files.createDirectories(output.toAbsolutePath().getParent());
+      }
+      RunDirectory.writeAtomically(output, text + "\n");
+    }
+    return 0;
   }
 
   @Override
@@ -83,6 +146,9 @@ public final class BenchCommand implements Callable<Integer> {
     }
     Experiment experiment = new Experiment(TypeRegistry.load());
     ExperimentConfig base = experiment.load(config, overrides).config();
+    if (conv) {
+      return convRates(experiment, base, out, log);
+    }
     List<Schedule> todo = schedules;
     if (todo == null || todo.isEmpty()) {
       todo = new ArrayList<>(List.of(base.trainer().schedule()));

@@ -9,8 +9,9 @@ import java.util.List;
  *
  * @param blocks the ids of the phase's blocks, consecutive and in chain order; at least one
  * @param epochs epochs of this phase; default {@code trainer.epochs}; > 0
+ * @param batchSize the training batch size of this phase; default {@code trainer.batchSize}; > 0
  */
-public record PhaseConfig(List<String> blocks, Integer epochs) {
+public record PhaseConfig(List<String> blocks, Integer epochs, Integer batchSize) {
   /** Validates. */
   public PhaseConfig {
     Checks.required("blocks", blocks, "the ids of the blocks this phase trains, for example [b1, b2]");
@@ -19,10 +20,16 @@ public record PhaseConfig(List<String> blocks, Integer epochs) {
     if (epochs != null) {
       Checks.positive("epochs", epochs);
     }
+    if (batchSize != null) {
+      Checks.positive("batchSize", batchSize);
+    }
   }
 
-  /** Returns a copy with {@code epochs} filled in when unset. */
-  PhaseConfig withDefaultEpochs(int defaultEpochs) {
-    return epochs != null ? this : new PhaseConfig(blocks, defaultEpochs);
+  /** Returns a copy with {@code epochs} and {@code batchSize} filled in when unset. */
+  PhaseConfig withDefaults(int defaultEpochs, int defaultBatchSize) {
+    return new PhaseConfig(
+        blocks,
+        epochs != null ? epochs : defaultEpochs,
+        batchSize != null ? batchSize : defaultBatchSize);
   }
 }

@@ -67,7 +67,8 @@ public record TrainerConfig(
       if (phases != null) {
         Checks.nonEmpty("phases", phases);
         int e = epochs;
-        phases = phases.stream().map(p -> p.withDefaultEpochs(e)).toList();
+        int b = batchSize;
+        phases = phases.stream().map(p -> p.withDefaults(e, b)).toList();
       }
     }
   }

@@ -64,8 +64,9 @@ public final class Trainer {
    * @param last the index of its last block
    * @param epochs its number of trainer epochs
    * @param start the trainer epoch it starts at
+   * @param batchSize its training batch size
    */
-  public record Phase(int first, int last, int epochs, int start) {}
+  public record Phase(int first, int last, int epochs, int start, int batchSize) {}
 
   /** The outputs of the frozen blocks before a phase, on every split. */
   private record FrozenFeatures(int phaseStart, DataSplits splits) implements AutoCloseable {
@@ -117,17 +118,17 @@ public final class Trainer {
     int n = graph.blocks().size();
     List<Phase> out = new ArrayList<>();
     if (t.schedule() != Schedule.GREEDY) {
-      out.add(new Phase(0, n - 1, t.epochs(), 0));
+      out.add(new Phase(0, n - 1, t.epochs(), 0, t.batchSize()));
     } else if (t.phases() == null) {
       for (int i = 0; i < n; i++) {
-        out.add(new Phase(i, i, t.epochs(), i * t.epochs()));
+        out.add(new Phase(i, i, t.epochs(), i * t.epochs(), t.batchSize()));
       }
     } else {
       int first = 0;
       int start = 0;
       for (var p : t.phases()) {
         int last = first + p.blocks().size() - 1;
-        out.add(new Phase(first, last, p.epochs(), start));
+        out.add(new Phase(first, last, p.epochs(), start, p.batchSize()));
         start += p.epochs();
         first = last + 1;
       }
@@ -138,14 +139,17 @@ public final class Trainer {
     return List.copyOf(out);
   }
 
-  /** Returns the phase that trainer epoch {@code t} belongs to. */
+  /**
+   * Returns the phase that trainer epoch {@code t} belongs to; epochs past the run's end (the
+   * benchmarks time extra sweeps) belong to the last phase.
+   */
   public Phase phase(int t) {
     for (Phase p : phases) {
       if (t < p.start() + p.epochs()) {
         return p;
       }
     }
-    throw new IllegalArgumentException("trainer epoch " + t + " is past the run's end");
+    return phases.get(phases.size() - 1);
   }
 
   /** Returns the phases, in order. */
@@ -362,7 +366,7 @@ public final class Trainer {
         rates[i] = opt.schedule().learningRate(opt.learningRate(), epochInPhase, phase.epochs());
       }
     }
-    int batchSize = config.trainer().batchSize();
+    int batchSize = phase.batchSize();
     int batches = Math.min(batchLimit, Batches.numBatches(trainSplit.size(), batchSize));
     listener.onEpochStart(t + 1, totalEpochs(), batches, phaseName(phase));
     Iterator<Batch> it = Batches.shuffled(trainSplit, batchSize, Seeds.derive(seed, "shuffle", t));

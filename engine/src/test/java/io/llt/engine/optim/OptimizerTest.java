@@ -117,6 +117,6 @@ class OptimizerTest {
             () ->
                 new LrScheduleConfig(
                     LrScheduleType.MILESTONES, null, null, null, java.util.List.of(0.5, 0.4)))
-        .hasMessageContaining("milestones");
+        .hasMessageContaining("must increase strictly");
   }
 }

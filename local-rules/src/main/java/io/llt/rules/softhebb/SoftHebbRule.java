@@ -52,7 +52,9 @@ public final class SoftHebbRule implements LocalRule {
    * reference's CIFAR-10 preset.
    *
    * @param beta the inverse temperature of the soft WTA ({@code t_invert}); default 1; > 0
-   * @param learningRate the base learning rate eta0; default 0.08; > 0
+   * @param learningRate the base learning rate eta0; default 0.08; >= 0; 0 leaves the weights at
+   *     their random initialisation while batch norm still learns its running statistics in the
+   *     Hebbian epoch: the random-feature control of the reference's ablations
    * @param lrPower the exponent q of the norm-dependent rate ({@code power_lr}); default 0.5; > 0
    * @param antiHebbian the losers' sign flip ({@code softkrotov}); default true
    * @param adaptiveLr the norm-dependent rate; default true (the demo's; pitfall 8 of the spec)
@@ -65,7 +67,7 @@ public final class SoftHebbRule implements LocalRule {
       beta = beta == null ? 1.0 : beta;
       Checks.positive("beta", beta);
       learningRate = learningRate == null ? 0.08 : learningRate;
-      Checks.positive("learningRate", learningRate);
+      Checks.nonNegative("learningRate", learningRate);
       lrPower = lrPower == null ? 0.5 : lrPower;
       Checks.positive("lrPower", lrPower);
       antiHebbian = antiHebbian == null || antiHebbian;
@@ -172,7 +174,7 @@ public final class SoftHebbRule implements LocalRule {
     }
     double convergence = 0;
     for (HebbianLayer h : hebbian) {
-      convergence += update(h, config);
+      convergence += config.learningRate() > 0 ? update(h, config) : convergence(h.neuronWeights());
     }
     return new StepResult(x, convergence / hebbian.size());
   }
@@ -207,12 +209,17 @@ public final class SoftHebbRule implements LocalRule {
               : config.learningRate();
     }
     w.addi(delta.muliColumnVector(Nd4j.create(eta, new long[] {k, 1}, 'c').castTo(dt)));
-    double[] after = w.norm2(1).toDoubleVector();
+    return convergence(w);
+  }
+
+  /** Returns {@code mean_k | ||W[k]|| - 1 |} for weights {@code [K, fanIn]}. */
+  static double convergence(INDArray w) {
+    double[] norms = w.norm2(1).toDoubleVector();
     double c = 0;
-    for (double r : after) {
+    for (double r : norms) {
       c += Math.abs(r - 1);
     }
-    return c / k;
+    return c / norms.length;
   }
 
   /**

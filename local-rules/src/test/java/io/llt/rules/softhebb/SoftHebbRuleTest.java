@@ -229,7 +229,9 @@ class SoftHebbRuleTest {
                     new BlockConfig("readout", readout, new ClassifierRule.Config(null), null))),
             new TrainerConfig(
                 Schedule.GREEDY, 3, 20, null, null, 0, null, null, null,
-                List.of(new PhaseConfig(List.of("hebb"), 1), new PhaseConfig(List.of("readout"), null)),
+                List.of(
+                    new PhaseConfig(List.of("hebb"), 1, 10),
+                    new PhaseConfig(List.of("readout"), null, null)),
                 null),
             null);
     DataSplits data =

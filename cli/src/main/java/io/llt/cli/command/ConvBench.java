@@ -1,0 +1,115 @@
+package io.llt.cli.command;
+
+import io.llt.engine.graph.Block;
+import io.llt.engine.graph.BlockGraph;
+import io.llt.engine.spi.Layer;
+import io.llt.layers.conv.Conv2dLayer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * {@code llt bench --conv}: forward and backward rates (GFLOP/s) of every {@code conv2d} layer of a
+ * config's graph at a batch size, against the machine's GEMM rate measured in the same process:
+ * one square {@code 1024^3} GEMM and one GEMM of each layer's own shape ({@code [K, C*k*k] x [C*k*k,
+ * B*oH*oW]}), the ceiling an im2col convolution can reach. Times include everything the layer does
+ * (patch matrix, GEMMs, layout copies, col2im); the median of the timed repetitions is reported.
+ */
+final class ConvBench {
+  private ConvBench() {}
+
+  /** Measures every conv layer of {@code graph}; returns one result map per layer. */
+  static List<Map<String, Object>> run(BlockGraph graph, int batch, int warmup, int repeats) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Block b : graph.blocks()) {
+      for (int li = 0; li < b.layers().size(); li++) {
+        Layer l = b.layers().get(li);
+        if (!(l instanceof Conv2dLayer conv)) {
+          continue;
+        }
+        DataType dt = b.dataType();
+        long in = size(l.inputShape());
+        long outSize = size(l.outputShape());
+        double macs = (double) conv.macsPerExample() * batch;
+        double[] fwd = new double[repeats];
+        double[] bwd = new double[repeats];
+        boolean inputGrad = conv.inputShape()[0] > 1;
+        try (INDArray x = Nd4j.rand(dt, batch, in);
+            INDArray g = Nd4j.rand(dt, batch, outSize)) {
+          for (int r = -warmup; r < repeats; r++) {
+            try (MemoryWorkspace ws = b.openWorkspace()) {
+              long t0 = System.nanoTime();
+              conv.forward(x, true, null);
+              long t1 = System.nanoTime();
+              conv.backward(g, inputGrad);
+              long t2 = System.nanoTime();
+              if (r >= 0) {
+                fwd[r] = (t1 - t0) / 1e9;
+                bwd[r] = (t2 - t1) / 1e9;
+              }
+            }
+          }
+        }
+        long positions = size(l.outputShape()) / conv.neurons();
+        double gemmShape =
+            gemmRate(conv.neurons(), conv.fanIn(), positions * batch, dt, warmup, repeats);
+        double f = median(fwd);
+        double bk = median(bwd);
+        double fRate = 2 * macs / f / 1e9;
+        double bRate = (inputGrad ? 4 : 2) * macs / bk / 1e9;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("block", b.id());
+        m.put("layer", li);
+        m.put("inputShape", Arrays.toString(l.inputShape()));
+        m.put("outputShape", Arrays.toString(l.outputShape()));
+        m.put("batch", batch);
+        m.put("forwardMs", f * 1e3);
+        m.put("forwardGflops", fRate);
+        m.put("backwardMs", bk * 1e3);
+        m.put("backwardGflops", bRate);
+        m.put("backwardIncludesInputGradient", inputGrad);
+        m.put("sameShapeGemmGflops", gemmShape);
+        out.add(m);
+      }
+    }
+    return out;
+  }
+
+  /** Returns the median GFLOP/s of {@code C[m, n] = A[m, k] B[k, n]} in the given data type. */
+  static double gemmRate(long m, long k, long n, DataType dt, int warmup, int repeats) {
+    double[] t = new double[repeats];
+    try (INDArray a = Nd4j.rand(dt, m, k);
+        INDArray b = Nd4j.rand(dt, k, n);
+        INDArray c = Nd4j.create(dt, m, n)) {
+      for (int r = -Math.max(1, warmup); r < repeats; r++) {
+        long t0 = System.nanoTime();
+        Nd4j.gemm(a, b, c, false, false, 1.0, 0.0);
+        long t1 = System.nanoTime();
+        if (r >= 0) {
+          t[r] = (t1 - t0) / 1e9;
+        }
+      }
+    }
+    return 2.0 * m * k * n / median(t) / 1e9;
+  }
+
+  private static double median(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return s[s.length / 2];
+  }
+
+  private static long size(long[] shape) {
+    long n = 1;
+    for (long d : shape) {
+      n *= d;
+    }
+    return n;
+  }
+}
