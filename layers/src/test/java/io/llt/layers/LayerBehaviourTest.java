@@ -8,6 +8,7 @@ import io.llt.engine.spi.Layer;
 import io.llt.engine.testing.Arrays2;
 import io.llt.layers.activation.Activation;
 import io.llt.layers.dense.DenseLayer;
+import io.llt.layers.norm.BatchNormLayer;
 import io.llt.layers.norm.NormKind;
 import io.llt.layers.norm.NormalizeLayer;
 import io.llt.layers.regularization.DropoutLayer;
@@ -16,8 +17,12 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
-/** Behaviour beyond gradients: parameter views, initialisation, scale invariance, dropout. */
+/**
+ * Behaviour beyond gradients: parameter and buffer views, initialisation, scale invariance,
+ * dropout.
+ */
 class LayerBehaviourTest {
   @Test
   void denseParametersAreViewsOfTheFlatVector() {
@@ -70,6 +75,37 @@ class LayerBehaviourTest {
     double zeros = y.eq(0).castTo(DataType.DOUBLE).meanNumber().doubleValue();
     assertThat(zeros).isCloseTo(0.25, org.assertj.core.data.Offset.offset(0.02));
     assertThat(d.forward(x, false, null)).isSameAs(x);
+  }
+
+  @Test
+  void batchNormParametersAndBuffersAreViewsAtTheirOffsetInTheBlocksVectors() {
+    // as a block binds a layer that follows others: slices [4, 10) of longer flat vectors
+    Layer layer = new BatchNormLayer.Config(true, null, null).build(new long[] {3, 2, 2}, DataType.DOUBLE);
+    INDArray params = Nd4j.valueArrayOf(new long[] {1, 10}, 5.0, DataType.DOUBLE);
+    INDArray grads = Nd4j.valueArrayOf(new long[] {1, 10}, 5.0, DataType.DOUBLE);
+    INDArray buffers = Nd4j.valueArrayOf(new long[] {1, 10}, 5.0, DataType.DOUBLE);
+    layer.bind(
+        params.get(NDArrayIndex.all(), NDArrayIndex.interval(4, 10)),
+        grads.get(NDArrayIndex.all(), NDArrayIndex.interval(4, 10)));
+    layer.initialize(new SplittableRandom(1));
+    layer.bindBuffers(buffers.get(NDArrayIndex.all(), NDArrayIndex.interval(4, 10)));
+    assertThat(params.data().asDouble()).containsExactly(5, 5, 5, 5, 1, 1, 1, 0, 0, 0);
+    assertThat(buffers.data().asDouble()).containsExactly(5, 5, 5, 5, 0, 0, 0, 1, 1, 1);
+    INDArray x = Arrays2.gaussian(8, 4, 12).addi(2);
+    layer.forward(x, true, null);
+    layer.backward(Arrays2.gaussian(9, 4, 12), false);
+    for (int i = 0; i < 4; i++) {
+      assertThat(grads.getDouble(0, i)).as("gradient outside the slice").isEqualTo(5.0);
+      assertThat(buffers.getDouble(0, i)).as("buffer outside the slice").isEqualTo(5.0);
+    }
+    assertThat(grads.getDouble(0, 4)).as("dgamma written into the slice").isNotEqualTo(5.0);
+    assertThat(buffers.getDouble(0, 4)).as("running mean moved towards the batch mean").isGreaterThan(0.05);
+    // inference reads what a checkpoint restore writes into the bound vector
+    INDArray before = layer.forward(x, false, null);
+    buffers.get(NDArrayIndex.all(), NDArrayIndex.interval(4, 10)).assign(Nd4j.create(new double[] {0, 0, 0, 1, 1, 1}, new long[] {1, 6}, 'c'));
+    INDArray after = layer.forward(x, false, null);
+    assertThat(after.sub(before).amaxNumber().doubleValue()).isGreaterThan(0.1);
+    assertThat(after.sub(x).amaxNumber().doubleValue()).as("zero mean, unit variance, gamma 1, beta 0").isLessThan(1e-4);
   }
 
   @Test

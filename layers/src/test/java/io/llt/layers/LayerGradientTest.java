@@ -7,10 +7,14 @@ import io.llt.engine.testing.Arrays2;
 import io.llt.engine.testing.GradCheck;
 import io.llt.layers.activation.Activation;
 import io.llt.layers.activation.ActivationLayer;
+import io.llt.layers.activation.TriangleLayer;
 import io.llt.layers.dense.DenseLayer;
 import io.llt.layers.dense.WeightInit;
+import io.llt.layers.norm.BatchNormLayer;
 import io.llt.layers.norm.NormKind;
 import io.llt.layers.norm.NormalizeLayer;
+import io.llt.layers.pool.AvgPoolLayer;
+import io.llt.layers.pool.MaxPoolLayer;
 import io.llt.layers.regularization.DropoutLayer;
 import io.llt.layers.shape.FlattenLayer;
 import java.util.SplittableRandom;
@@ -47,7 +51,18 @@ class LayerGradientTest {
         Arguments.of("flatten", new FlattenLayer.Config(), new long[] {2, 3}),
         Arguments.of("dropout 0.3", new DropoutLayer.Config(0.3), new long[] {6}),
         Arguments.of("normalize l2", new NormalizeLayer.Config(NormKind.L2, null), new long[] {6}),
-        Arguments.of("normalize rms", new NormalizeLayer.Config(NormKind.RMS, 1e-3), new long[] {6}));
+        Arguments.of("normalize rms", new NormalizeLayer.Config(NormKind.RMS, 1e-3), new long[] {6}),
+        Arguments.of("maxpool k3 s2 p1", new MaxPoolLayer.Config(3, 2, 1), new long[] {2, 5, 5}),
+        Arguments.of("maxpool k2", new MaxPoolLayer.Config(2, null, null), new long[] {2, 4, 3}),
+        Arguments.of("avgpool k3 s2 p1", new AvgPoolLayer.Config(3, 2, 1, null), new long[] {2, 5, 5}),
+        Arguments.of("avgpool k3 s2 p1 exclude pad", new AvgPoolLayer.Config(3, 2, 1, false), new long[] {2, 5, 5}),
+        Arguments.of("batchnorm affine [C,H,W]", new BatchNormLayer.Config(true, null, null), new long[] {2, 2, 3}),
+        Arguments.of("batchnorm [C,H,W]", new BatchNormLayer.Config(false, null, null), new long[] {2, 2, 3}),
+        Arguments.of("batchnorm affine flat", new BatchNormLayer.Config(true, null, 1e-3), new long[] {4}),
+        Arguments.of("batchnorm flat", new BatchNormLayer.Config(false, null, 1e-3), new long[] {4}),
+        Arguments.of("triangle 0.7", new TriangleLayer.Config(0.7), new long[] {3, 2, 2}),
+        Arguments.of("triangle 1", new TriangleLayer.Config(null), new long[] {3, 2, 2}),
+        Arguments.of("triangle 1.4 flat", new TriangleLayer.Config(1.4), new long[] {6}));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -61,6 +76,9 @@ class LayerGradientTest {
       grads = Nd4j.zeros(DataType.DOUBLE, 1, layer.numParams());
       layer.bind(params, grads);
       layer.initialize(new SplittableRandom(11));
+    }
+    if (layer.numBuffers() > 0) {
+      layer.bindBuffers(Nd4j.zeros(DataType.DOUBLE, 1, layer.numBuffers()));
     }
     int in = (int) Shapes.size(inShape);
     int out = (int) Shapes.size(layer.outputShape());

@@ -7,9 +7,13 @@ import io.llt.engine.spi.LayerConfig;
 import io.llt.engine.testing.NativeLeakCheck;
 import io.llt.layers.activation.Activation;
 import io.llt.layers.activation.ActivationLayer;
+import io.llt.layers.activation.TriangleLayer;
 import io.llt.layers.dense.DenseLayer;
+import io.llt.layers.norm.BatchNormLayer;
 import io.llt.layers.norm.NormKind;
 import io.llt.layers.norm.NormalizeLayer;
+import io.llt.layers.pool.AvgPoolLayer;
+import io.llt.layers.pool.MaxPoolLayer;
 import io.llt.layers.regularization.DropoutLayer;
 import io.llt.layers.shape.FlattenLayer;
 import java.util.SplittableRandom;
@@ -62,6 +66,18 @@ class LayerWorkingMemoryTest {
     s.add(Arguments.of("dropout 0", new DropoutLayer.Config(0.0), new long[] {40}));
     s.add(Arguments.of("normalize l2", new NormalizeLayer.Config(NormKind.L2, null), new long[] {40}));
     s.add(Arguments.of("normalize rms", new NormalizeLayer.Config(NormKind.RMS, null), new long[] {40}));
+    s.add(Arguments.of("maxpool k4 s2 p1", new MaxPoolLayer.Config(4, 2, 1), new long[] {4, 8, 8}));
+    s.add(Arguments.of("avgpool k2", new AvgPoolLayer.Config(2, null, null, null), new long[] {4, 6, 6}));
+    s.add(Arguments.of("avgpool k3 s2 p1 exclude pad", new AvgPoolLayer.Config(3, 2, 1, false), new long[] {4, 7, 7}));
+    // flat batch norm's per-feature vectors do not grow with the batch but count against the
+    // fixed-bytes bound, so its width stays small
+    s.add(Arguments.of("batchnorm affine [C,H,W]", new BatchNormLayer.Config(true, null, null), new long[] {2, 4, 5}));
+    s.add(Arguments.of("batchnorm [C,H,W]", new BatchNormLayer.Config(false, null, null), new long[] {2, 4, 5}));
+    s.add(Arguments.of("batchnorm affine flat", new BatchNormLayer.Config(true, null, null), new long[] {4}));
+    s.add(Arguments.of("batchnorm flat", new BatchNormLayer.Config(false, null, null), new long[] {4}));
+    s.add(Arguments.of("triangle 1", new TriangleLayer.Config(null), new long[] {4, 4, 5}));
+    s.add(Arguments.of("triangle 1.4", new TriangleLayer.Config(1.4), new long[] {4, 4, 5}));
+    s.add(Arguments.of("triangle 0.7 flat", new TriangleLayer.Config(0.7), new long[] {40}));
     Stream.Builder<Arguments> both = Stream.builder();
     s.build()
         .forEach(
@@ -89,6 +105,11 @@ class LayerWorkingMemoryTest {
       layer.bind(params, grads);
       layer.initialize(new SplittableRandom(3));
     }
+    INDArray buffers = null;
+    if (layer.numBuffers() > 0) {
+      buffers = Nd4j.zeros(dt, 1, layer.numBuffers());
+      layer.bindBuffers(buffers);
+    }
     String id = "layer-working-" + name;
     try {
       long small = stepBytes(layer, id, 64, dt, needInputGrad);
@@ -109,6 +130,9 @@ class LayerWorkingMemoryTest {
       if (params != null) {
         params.close();
         grads.close();
+      }
+      if (buffers != null) {
+        buffers.close();
       }
     }
   }

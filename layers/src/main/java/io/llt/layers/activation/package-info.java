@@ -1,4 +1,5 @@
 /**
- * Element-wise activations, fused into dense layers or stand-alone.
+ * Element-wise activations, fused into dense layers or stand-alone, and SoftHebb's triangle
+ * activation (centred on the channel mean).
  */
 package io.llt.layers.activation;
