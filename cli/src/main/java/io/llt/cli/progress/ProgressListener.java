@@ -9,11 +9,14 @@ import java.util.Locale;
 
 /**
  * Shows training progress: on a terminal, a bar redrawn in place during each epoch (batches, loss
- * per block, samples/s, ETA) and a line per epoch; otherwise only the line per epoch.
+ * per block, samples/s, ETA) and a line per epoch; otherwise (logs, pipes) the line per epoch and,
+ * during epochs longer than a minute, a progress line every minute.
  */
 public final class ProgressListener implements TrainingListener {
   private static final int BAR = 24;
   private static final long REDRAW_NANOS = 250_000_000L;
+  private static final long LOG_NANOS = 60_000_000_000L;
+  private final long logNanos;
 
   private final PrintWriter out;
   private final boolean interactive;
@@ -32,6 +35,12 @@ public final class ProgressListener implements TrainingListener {
    * @param blockIds the block ids, in order
    */
   public ProgressListener(PrintWriter out, boolean interactive, List<String> blockIds) {
+    this(out, interactive, blockIds, LOG_NANOS);
+  }
+
+  /** As above, with the interval of the non-interactive progress lines (tests shorten it). */
+  ProgressListener(PrintWriter out, boolean interactive, List<String> blockIds, long logNanos) {
+    this.logNanos = logNanos;
     this.out = out;
     this.interactive = interactive;
     this.blockIds = List.copyOf(blockIds);
@@ -47,18 +56,35 @@ public final class ProgressListener implements TrainingListener {
 
   @Override
   public void onBatch(int batch, int batches, double[] meanLosses, double samplesPerSecond) {
+    long now = System.nanoTime();
     if (!interactive) {
+      // logs and pipes: one line a minute during long epochs, none for short ones
+      if (batch < batches && now - Math.max(lastDraw, epochStart) >= logNanos) {
+        lastDraw = now;
+        out.println(progressLine(batch, batches, meanLosses, samplesPerSecond, now, false));
+        out.flush();
+      }
       return;
     }
-    long now = System.nanoTime();
     if (batch < batches && now - lastDraw < REDRAW_NANOS) {
       return;
     }
     lastDraw = now;
-    int filled = (int) ((long) BAR * batch / batches);
+    String line = progressLine(batch, batches, meanLosses, samplesPerSecond, now, true);
+    int pad = Math.max(0, lastWidth - line.length());
+    lastWidth = line.length();
+    out.print("\r" + line + " ".repeat(pad));
+    out.flush();
+  }
+
+  private String progressLine(
+      int batch, int batches, double[] meanLosses, double samplesPerSecond, long now, boolean bar) {
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format(Locale.ROOT, "epoch %d/%d [", epoch, totalEpochs));
-    sb.append("#".repeat(filled)).append(".".repeat(BAR - filled)).append("] ");
+    sb.append(String.format(Locale.ROOT, "epoch %d/%d ", epoch, totalEpochs));
+    if (bar) {
+      int filled = (int) ((long) BAR * batch / batches);
+      sb.append('[').append("#".repeat(filled)).append(".".repeat(BAR - filled)).append("] ");
+    }
     sb.append(batch).append('/').append(batches).append("  loss");
     for (int i = 0; i < meanLosses.length; i++) {
       if (!Double.isNaN(meanLosses[i])) {
@@ -67,11 +93,7 @@ public final class ProgressListener implements TrainingListener {
     }
     double eta = (now - epochStart) / 1e9 / batch * (batches - batch);
     sb.append(String.format(Locale.ROOT, "  %.0f samples/s  ETA %s", samplesPerSecond, clock(eta)));
-    String line = sb.toString();
-    int pad = Math.max(0, lastWidth - line.length());
-    lastWidth = line.length();
-    out.print("\r" + line + " ".repeat(pad));
-    out.flush();
+    return sb.toString();
   }
 
   private static String clock(double seconds) {
