@@ -4,7 +4,9 @@ import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.stream.IntStream;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.concurrency.AffinityManager;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The patch matrix of a 2-D convolution and its adjoint, written in Java straight into native
@@ -17,6 +19,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * gradient is {@link #col2im} of {@code W^T dY}. Input position of output {@code oy} and kernel row
  * {@code i} is {@code oy*stride + i - pad}; out of range it reads 0 (zero padding) or the mirror
  * image without repeating the edge (reflect padding, PyTorch's {@code padding_mode='reflect'}).
+ *
+ * <p>Java reads and writes the host copies of the arrays; on a GPU backend the affinity manager
+ * synchronises them (not verified here: no GPU).
  *
  * <p>ND4J's native im2col measured slower than this on this machine, and its layout {@code [B, C,
  * kH, kW, oH, oW]} needs a strided permute copy (slower still) before one GEMM can cover the batch;
@@ -67,6 +72,7 @@ final class Im2col {
   static void im2col(INDArray input, Geometry g, INDArray cols) {
     requireContiguous(input, "input");
     requireContiguous(cols, "patch matrix");
+    onHost(input);
     int batch = (int) input.size(0);
     int oh = g.outHeight();
     int ow = g.outWidth();
@@ -135,6 +141,20 @@ final class Im2col {
     } else {
       throw new IllegalArgumentException("conv2d supports float and double, not " + input.dataType());
     }
+    writtenOnHost(cols);
+  }
+
+  /**
+   * Makes the host copy of {@code a} current before Java reads it (a no-op on the CPU backend; on
+   * CUDA it synchronises from the device).
+   */
+  private static void onHost(INDArray a) {
+    Nd4j.getAffinityManager().ensureLocation(a, AffinityManager.Location.HOST);
+  }
+
+  /** Marks {@code a} as changed on the host, so a GPU backend copies it before device use. */
+  private static void writtenOnHost(INDArray a) {
+    Nd4j.getAffinityManager().tagLocation(a, AffinityManager.Location.HOST);
   }
 
   /**
@@ -147,6 +167,8 @@ final class Im2col {
     requireContiguous(dcols, "patch gradient");
     requireContiguous(dx, "input gradient");
     dx.assign(0);
+    onHost(dcols);
+    onHost(dx);
     int batch = (int) dx.size(0);
     int oh = g.outHeight();
     int ow = g.outWidth();
@@ -199,6 +221,7 @@ final class Im2col {
                 }
               }
             });
+    writtenOnHost(dx);
   }
 
   private static void requireContiguous(INDArray a, String what) {
