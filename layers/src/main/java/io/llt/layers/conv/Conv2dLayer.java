@@ -20,8 +20,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * or reflect padding, optional bias, as PyTorch's {@code nn.Conv2d} (groups 1, dilation 1).
  *
  * <p>It is im2col + GEMM ({@link Im2col}): the patch matrix {@code cols [C*k*k, B*oH*oW]} is built
- * in the step's workspace, {@code Y = W cols} is one GEMM {@code [K, B*oH*oW]}, and a copy turns it
- * into the {@code [B, K, oH, oW]} output. The backward computes {@code dW = dY cols^T} and {@code
+ * in the step's workspace, {@code Y = W cols} is one GEMM {@code [K, B*oH*oW]}, and a block copy turns
+ * it into the {@code [B, K, oH, oW]} output. The backward computes {@code dW = dY cols^T} and {@code
  * dx = col2im(W^T dY)}. ND4J's own conv2d ran at 1-3 GFLOP/s on this machine
  * (specs/dl4j-notes.md); the rates of this path are in docs/RESULTS.md.
  *
@@ -265,8 +265,7 @@ public final class Conv2dLayer implements HebbianLayer {
     }
     INDArray out =
         Nd4j.createUninitialized(input.dataType(), new long[] {batch, filters * positions}, 'c');
-    out.reshape('c', batch, filters, positions)
-        .assign(y.reshape('c', filters, batch, positions).permute(1, 0, 2));
+    Im2col.transposeBlocks(y, out, (int) filters, (int) batch, (int) positions, true);
     if (training) {
       lastCols = cols;
       lastY = y;
@@ -283,8 +282,11 @@ public final class Conv2dLayer implements HebbianLayer {
     INDArray dy =
         Nd4j.createUninitialized(
             gradOutput.dataType(), new long[] {filters, batch * positions}, 'c');
-    dy.reshape('c', filters, batch, positions)
-        .assign(gradOutput.reshape('c', batch, filters, positions).permute(1, 0, 2));
+    INDArray g =
+        gradOutput.ordering() == 'c' && gradOutput.elementWiseStride() == 1
+            ? gradOutput
+            : gradOutput.dup('c');
+    Im2col.transposeBlocks(g, dy, (int) filters, (int) batch, (int) positions, false);
     Nd4j.gemm(dy, lastCols, dw, false, true, 1.0, 0.0);
     if (db != null) {
       db.assign(dy.sum(1).reshape(1, filters));
