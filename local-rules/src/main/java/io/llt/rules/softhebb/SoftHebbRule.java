@@ -189,12 +189,21 @@ public final class SoftHebbRule implements LocalRule {
     DataType dt = w.dataType();
     int k = (int) layer.neurons();
     INDArray u = layer.lastResponses();
-    long responses = u.size(1);
-    double[] uv = u.dup('c').data().asDouble();
-    double[] yv = new double[uv.length];
+    int responses = (int) u.size(1);
+    INDArray uc = u.ordering() == 'c' && u.elementWiseStride() == 1 ? u : u.dup('c');
     double[] yu = new double[k];
-    winnerTakeAll(uv, yv, yu, k, (int) responses, config.beta(), config.antiHebbian());
-    INDArray y = Nd4j.create(yv, new long[] {k, responses}, 'c').castTo(dt);
+    INDArray y;
+    if (dt == DataType.FLOAT) {
+      float[] uv = uc.data().getFloatsAt(uc.offset(), k * responses);
+      float[] yv = new float[uv.length];
+      winnerTakeAll(uv, yv, yu, k, responses, config.beta(), config.antiHebbian());
+      y = Nd4j.create(yv, new long[] {k, responses}, 'c');
+    } else {
+      double[] uv = uc.data().getDoublesAt(uc.offset(), k * responses);
+      double[] yv = new double[uv.length];
+      winnerTakeAll(uv, yv, yu, k, responses, config.beta(), config.antiHebbian());
+      y = Nd4j.create(yv, new long[] {k, responses}, 'c');
+    }
     INDArray delta = layer.patchProduct(y);
     INDArray yuCol = Nd4j.create(yu, new long[] {k, 1}, 'c').castTo(dt);
     delta.subi(w.mulColumnVector(yuCol));
@@ -225,31 +234,80 @@ public final class SoftHebbRule implements LocalRule {
   /**
    * The soft winner-take-all: for responses {@code u [k, r]} (row-major), writes {@code y} (+s for
    * the winner of each column, -s for the others when {@code anti}) and {@code yu[k] = sum_r y u}.
+   * Three passes along the rows (column maxima and winners, exponentials and column sums,
+   * normalisation, sign and the decay coefficients), so that memory is read in order. Ties go to
+   * the first neuron, as {@code torch.argmax}.
    */
   static void winnerTakeAll(
       double[] u, double[] y, double[] yu, int k, int responses, double beta, boolean anti) {
-    double[] e = new double[k];
-    for (int r = 0; r < responses; r++) {
-      int win = 0;
-      double max = u[r];
-      for (int i = 1; i < k; i++) {
-        double v = u[i * responses + r];
-        if (v > max) {
-          max = v;
-          win = i;
+    double[] max = new double[responses];
+    int[] win = new int[responses];
+    System.arraycopy(u, 0, max, 0, responses);
+    for (int i = 1; i < k; i++) {
+      int row = i * responses;
+      for (int r = 0; r < responses; r++) {
+        if (u[row + r] > max[r]) {
+          max[r] = u[row + r];
+          win[r] = i;
         }
       }
-      double sum = 0;
-      for (int i = 0; i < k; i++) {
-        e[i] = Math.exp(beta * (u[i * responses + r] - max));
-        sum += e[i];
+    }
+    double[] sum = new double[responses];
+    for (int i = 0; i < k; i++) {
+      int row = i * responses;
+      for (int r = 0; r < responses; r++) {
+        double e = Math.exp(beta * (u[row + r] - max[r]));
+        y[row + r] = e;
+        sum[r] += e;
       }
-      for (int i = 0; i < k; i++) {
-        double s = e[i] / sum;
-        double v = anti && i != win ? -s : s;
-        y[i * responses + r] = v;
-        yu[i] += v * u[i * responses + r];
+    }
+    for (int i = 0; i < k; i++) {
+      int row = i * responses;
+      double acc = 0;
+      for (int r = 0; r < responses; r++) {
+        double s = y[row + r] / sum[r];
+        double v = anti && win[r] != i ? -s : s;
+        y[row + r] = v;
+        acc += v * u[row + r];
       }
+      yu[i] = acc;
+    }
+  }
+
+  /** {@link #winnerTakeAll(double[], double[], double[], int, int, double, boolean)} on floats. */
+  static void winnerTakeAll(
+      float[] u, float[] y, double[] yu, int k, int responses, double beta, boolean anti) {
+    float[] max = new float[responses];
+    int[] win = new int[responses];
+    System.arraycopy(u, 0, max, 0, responses);
+    for (int i = 1; i < k; i++) {
+      int row = i * responses;
+      for (int r = 0; r < responses; r++) {
+        if (u[row + r] > max[r]) {
+          max[r] = u[row + r];
+          win[r] = i;
+        }
+      }
+    }
+    double[] sum = new double[responses];
+    for (int i = 0; i < k; i++) {
+      int row = i * responses;
+      for (int r = 0; r < responses; r++) {
+        double e = Math.exp(beta * ((double) u[row + r] - max[r]));
+        y[row + r] = (float) e;
+        sum[r] += e;
+      }
+    }
+    for (int i = 0; i < k; i++) {
+      int row = i * responses;
+      double acc = 0;
+      for (int r = 0; r < responses; r++) {
+        double s = y[row + r] / sum[r];
+        double v = anti && win[r] != i ? -s : s;
+        y[row + r] = (float) v;
+        acc += v * u[row + r];
+      }
+      yu[i] = acc;
     }
   }
 

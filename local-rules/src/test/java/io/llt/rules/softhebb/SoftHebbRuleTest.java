@@ -202,6 +202,28 @@ class SoftHebbRuleTest {
     }
   }
 
+  /** The float path (float arrays on the host) gives the double path's update. */
+  @Test
+  void floatUpdateMatchesDouble() {
+    double[][] after = new double[2][];
+    DataType[] types = {DataType.DOUBLE, DataType.FLOAT};
+    for (int d = 0; d < 2; d++) {
+      Conv2dLayer conv =
+          (Conv2dLayer)
+              new Conv2dLayer.Config(6, 3, null, 1, PaddingMode.REFLECT, false, WeightInit.RADIUS, 4.0)
+                  .build(new long[] {2, 6, 6}, types[d]);
+      INDArray params = Nd4j.zeros(types[d], 1, conv.numParams());
+      conv.bind(params, Nd4j.zeros(types[d], 1, conv.numParams()));
+      conv.initialize(new SplittableRandom(8));
+      conv.forward(Arrays2.gaussian(3, 4, 72).castTo(types[d]), true, null);
+      SoftHebbRule.update(conv, rule(0.65, 0.05, true, true));
+      after[d] = params.reshape(-1).toDoubleVector();
+    }
+    for (int i = 0; i < after[0].length; i++) {
+      assertThat(after[1][i]).as("W %d", i).isCloseTo(after[0][i], offset(2e-4 * Math.max(1, Math.abs(after[0][i]))));
+    }
+  }
+
   private static int reflect(int v, int size) {
     return v < 0 ? -v : v >= size ? 2 * (size - 1) - v : v;
   }
