@@ -113,14 +113,7 @@ final class Cifar10DataSource {
     Records test = read(List.of(dir.resolve(TEST_FILE)), testLimit, provenance);
 
     int nTrain = train.labels().length;
-    if (validation >= nTrain) {
-      throw new BadInputException(
-          "data.validation must be less than the number of training examples ("
-              + nTrain
-              + (trainLimit == null ? "" : " after data.trainLimit")
-              + "), found "
-              + validation);
-    }
+    DataArrays.checkValidation(validation, nTrain, trainLimit);
     int[][] split = DataArrays.holdOut(nTrain, validation, context.seed());
     int[] trainRows = split[0];
     int[] validationRows = split[1];

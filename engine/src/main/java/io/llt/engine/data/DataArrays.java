@@ -1,5 +1,7 @@
 package io.llt.engine.data;
 
+import io.llt.engine.BadInputException;
+
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -210,5 +212,23 @@ final class DataArrays {
     INDArray cast = out.castTo(dataType);
     out.close();
     return cast;
+  }
+
+  /**
+   * Checks that {@code data.validation} leaves training examples.
+   *
+   * @param validation the held-out count
+   * @param nTrain the training examples available (after {@code trainLimit})
+   * @param trainLimit the configured limit, or null
+   */
+  static void checkValidation(int validation, int nTrain, Integer trainLimit) {
+    if (validation >= nTrain) {
+      throw new BadInputException(
+          "data.validation must be less than the number of training examples ("
+              + nTrain
+              + (trainLimit == null ? "" : " after data.trainLimit")
+              + "), found "
+              + validation);
+    }
   }
 }

@@ -68,14 +68,7 @@ final class IdxDataSource {
     int nTrain =
         trainLimit == null ? trainImages.count() : Math.min(trainLimit, trainImages.count());
     int nTest = testLimit == null ? testImages.count() : Math.min(testLimit, testImages.count());
-    if (validation >= nTrain) {
-      throw new BadInputException(
-          "data.validation must be less than the number of training examples ("
-              + nTrain
-              + (trainLimit == null ? "" : " after data.trainLimit")
-              + "), found "
-              + validation);
-    }
+    DataArrays.checkValidation(validation, nTrain, trainLimit);
     int[][] split = DataArrays.holdOut(nTrain, validation, context.seed());
     int[] trainRows = split[0];
     int[] validationRows = split[1];

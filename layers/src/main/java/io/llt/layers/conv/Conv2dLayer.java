@@ -175,33 +175,8 @@ public final class Conv2dLayer implements HebbianLayer {
 
   @Override
   public void initialize(SplittableRandom rng) {
-    switch (config.init()) {
-      case XAVIER_UNIFORM:
-        Shapes.fillUniform(
-            w, Math.sqrt(6.0 / (fanIn + filters * config.kernel() * config.kernel())), rng);
-        zeroBias();
-        break;
-      case KAIMING_NORMAL:
-        Shapes.fillNormal(w, Math.sqrt(2.0 / fanIn), rng);
-        zeroBias();
-        break;
-      case RADIUS:
-        Shapes.fillNormal(w, config.radius() / Math.sqrt(fanIn), rng);
-        zeroBias();
-        break;
-      default:
-        double bound = 1.0 / Math.sqrt(fanIn);
-        Shapes.fillUniform(w, bound, rng);
-        if (b != null) {
-          Shapes.fillUniform(b, bound, rng);
-        }
-    }
-  }
-
-  private void zeroBias() {
-    if (b != null) {
-      b.assign(0);
-    }
+    config.init().fill(
+        w, b, fanIn, filters * config.kernel() * config.kernel(), config.radius(), rng);
   }
 
   /** Returns the multiply-adds of one example's forward, {@code K * C*k*k * oH*oW}. */

@@ -123,32 +123,7 @@ public final class DenseLayer implements HebbianLayer {
 
   @Override
   public void initialize(SplittableRandom rng) {
-    switch (config.init()) {
-      case XAVIER_UNIFORM:
-        Shapes.fillUniform(w, Math.sqrt(6.0 / (fanIn + units)), rng);
-        if (b != null) {
-          b.assign(0);
-        }
-        break;
-      case KAIMING_NORMAL:
-        Shapes.fillNormal(w, Math.sqrt(2.0 / fanIn), rng);
-        if (b != null) {
-          b.assign(0);
-        }
-        break;
-      case RADIUS:
-        Shapes.fillNormal(w, config.radius() / Math.sqrt(fanIn), rng);
-        if (b != null) {
-          b.assign(0);
-        }
-        break;
-      default:
-        double bound = 1.0 / Math.sqrt(fanIn);
-        Shapes.fillUniform(w, bound, rng);
-        if (b != null) {
-          Shapes.fillUniform(b, bound, rng);
-        }
-    }
+    config.init().fill(w, b, fanIn, units, config.radius(), rng);
   }
 
   /** Returns the weight matrix {@code [fanIn, units]} (a view into the block's parameters). */

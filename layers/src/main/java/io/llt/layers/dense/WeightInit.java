@@ -1,5 +1,9 @@
 package io.llt.layers.dense;
 
+import io.llt.layers.Shapes;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
 /** How a dense or convolution layer's weights (and biases) are initialised. */
 public enum WeightInit {
   /**
@@ -29,5 +33,40 @@ public enum WeightInit {
     double r = radius == null ? 25.0 : radius;
     io.llt.engine.config.Checks.positive("radius", r);
     return r;
+  }
+
+  /**
+   * Initialises a layer's weights (and bias, or null) in place.
+   *
+   * @param w the weights
+   * @param b the bias, or null
+   * @param fanIn inputs per output unit
+   * @param fanOut the Xavier fan-out (units; for a convolution, filters times kernel area)
+   * @param radius the {@code radius} init's norm (null for the others)
+   * @param rng the layer's initialisation stream
+   */
+  public void fill(
+      INDArray w, INDArray b, long fanIn, long fanOut, Double radius, SplittableRandom rng) {
+    switch (this) {
+      case XAVIER_UNIFORM:
+        Shapes.fillUniform(w, Math.sqrt(6.0 / (fanIn + fanOut)), rng);
+        break;
+      case KAIMING_NORMAL:
+        Shapes.fillNormal(w, Math.sqrt(2.0 / fanIn), rng);
+        break;
+      case RADIUS:
+        Shapes.fillNormal(w, radius / Math.sqrt(fanIn), rng);
+        break;
+      default:
+        double bound = 1.0 / Math.sqrt(fanIn);
+        Shapes.fillUniform(w, bound, rng);
+        if (b != null) {
+          Shapes.fillUniform(b, bound, rng);
+        }
+        return;
+    }
+    if (b != null) {
+      b.assign(0);
+    }
   }
 }
