@@ -1,0 +1,126 @@
+package io.llt.rules.noprop;
+
+/**
+ * A fixed label embedding {@code W_Embed in R^{C x d}}: class y's embedding is the row {@code u_y =
+ * W_Embed[y]}, the clean target every NoProp block denoises toward. Spec:
+ * specs/monoforward-noprop-softhebb.md section 2(b), "Label embeddings" and "Block output
+ * parameterisation".
+ *
+ * <p>A block outputs logits {@code l in R^C} and its prediction is the convex combination {@code
+ * uhat = softmax(l) W_Embed} (paper Fig. 6), which {@link #fromLogits} computes.
+ *
+ * <p>This class holds a fixed matrix only: the paper's one-hot embedding ({@link #oneHot}), or any
+ * given matrix ({@link #of}), for instance a prototype initialisation. A learned embedding, which
+ * the optimizer updates, belongs in a rule's state and is not modelled here. Immutable.
+ */
+public final class LabelEmbedding {
+  private final double[][] rows;
+
+  private LabelEmbedding(double[][] rows) {
+    this.rows = rows;
+  }
+
+  /**
+   * Returns the one-hot embedding: {@code W_Embed = I}, d = C.
+   *
+   * @param classes the number of classes C; >= 2
+   */
+  public static LabelEmbedding oneHot(int classes) {
+    if (classes < 2) {
+      throw new IllegalArgumentException("classes must be >= 2, found " + classes);
+    }
+    double[][] w = new double[classes][classes];
+    for (int k = 0; k < classes; k++) {
+      w[k][k] = 1;
+    }
+    return new LabelEmbedding(w);
+  }
+
+  /**
+   * Returns the embedding with the given rows, copied.
+   *
+   * @param rows {@code [C][d]}: at least 2 rows, all of the same length d >= 1, finite values
+   */
+  public static LabelEmbedding of(double[][] rows) {
+    if (rows.length < 2) {
+      throw new IllegalArgumentException("classes must be >= 2, found " + rows.length + " rows");
+    }
+    int d = rows[0].length;
+    if (d < 1) {
+      throw new IllegalArgumentException("embedding dimension must be >= 1, found 0");
+    }
+    double[][] w = new double[rows.length][];
+    for (int k = 0; k < rows.length; k++) {
+      if (rows[k].length != d) {
+        throw new IllegalArgumentException(
+            "every row must have length "
+                + d
+                + " (row 0), found "
+                + rows[k].length
+                + " in row "
+                + k);
+      }
+      for (double v : rows[k]) {
+        if (!Double.isFinite(v)) {
+          throw new IllegalArgumentException("row " + k + " must be finite, found " + v);
+        }
+      }
+      w[k] = rows[k].clone();
+    }
+    return new LabelEmbedding(w);
+  }
+
+  /** Returns the number of classes C. */
+  public int classes() {
+    return rows.length;
+  }
+
+  /** Returns the embedding dimension d. */
+  public int dimension() {
+    return rows[0].length;
+  }
+
+  /**
+   * Returns a copy of u_y, class y's embedding.
+   *
+   * @param label the class y, in [0, C)
+   */
+  public double[] embedding(int label) {
+    if (label < 0 || label >= rows.length) {
+      throw new IllegalArgumentException(
+          "label must be in [0, " + rows.length + "), found " + label);
+    }
+    return rows[label].clone();
+  }
+
+  /**
+   * Returns a block's prediction from its logits, {@code uhat = softmax(l) W_Embed}.
+   *
+   * @param logits the block's logits l, one per class
+   * @return a new array of length d
+   */
+  public double[] fromLogits(double[] logits) {
+    if (logits.length != rows.length) {
+      throw new IllegalArgumentException(
+          "logits must have one value per class (" + rows.length + "), found " + logits.length);
+    }
+    double max = Double.NEGATIVE_INFINITY;
+    for (double v : logits) {
+      max = Math.max(max, v);
+    }
+    double[] p = new double[logits.length];
+    double sum = 0;
+    for (int k = 0; k < p.length; k++) {
+      p[k] = Math.exp(logits[k] - max);
+      sum += p[k];
+    }
+    double[] u = new double[dimension()];
+    for (int k = 0; k < p.length; k++) {
+      double w = p[k] / sum;
+      for (int j = 0; j < u.length; j++) {
+        u[j] += w * rows[k][j];
+      }
+    }
+    return u;
+  }
+}
