@@ -49,6 +49,23 @@ class TrainCommandTest {
   }
 
   @Test
+  void aGreedyRunSummarisesItsPhases() throws IOException {
+    Path runs = tmp.resolve("phased");
+    Cli r = Cli.run("train", "../configs/smoke/softhebb-synthetic.yaml", "--runs-dir", runs.toString());
+    assertThat(r.exit).as(r.toString()).isZero();
+    assertThat(r.out).contains("epoch 1/4 (block hebb)", "test -", "computing the frozen outputs");
+    JsonNode phases = JSON.readTree(onlyRun(runs).resolve("summary.json").toFile()).get("phases");
+    assertThat(phases).hasSize(2);
+    assertThat(phases.get(0).get("blocks").asText()).isEqualTo("hebb");
+    assertThat(phases.get(0).get("epochs").asInt()).isEqualTo(1);
+    assertThat(phases.get(0).has("testAccuracy")).as("a SoftHebb phase has no scores").isFalse();
+    assertThat(phases.get(0).get("finalLosses").get("hebb").asDouble()).isPositive();
+    assertThat(phases.get(1).get("epochs").asInt()).isEqualTo(3);
+    assertThat(phases.get(1).get("frozenFeatureSeconds").asDouble()).isPositive();
+    assertThat(phases.get(1).get("testAccuracy").asDouble()).isGreaterThan(0.5);
+  }
+
+  @Test
   void aRunWritesConfigMetricsCheckpointsAndSummary() throws IOException {
     Path runs = tmp.resolve("runs");
     Cli r = Cli.run("train", ValidateCommandTest.SMOKE, "--runs-dir", runs.toString(), "--set", "trainer.epochs=3");

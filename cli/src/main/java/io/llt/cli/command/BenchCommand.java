@@ -82,7 +82,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   private static BlockGraph build(Experiment experiment, ExperimentConfig c) {
     return new GraphBuilder(experiment.registry())
-        .build(c, c.data().exampleShape(), c.data().numClasses(), Experiment.dataType(c));
+        .build(c, c.inputShape(), c.data().numClasses(), Experiment.dataType(c));
   }
 
   private int convRates(Experiment experiment, ExperimentConfig base, PrintWriter out, PrintWriter log)

@@ -71,7 +71,7 @@ public final class EvalCommand implements Callable<Integer> {
     DataSplits data = RunSupport.loadData(c, configDir, dataOptions.offline, log);
     try (BlockGraph graph =
         new GraphBuilder(experiment.registry())
-            .build(c, c.data().exampleShape(), c.data().numClasses(), Experiment.dataType(c))) {
+            .build(c, c.inputShape(), c.data().numClasses(), Experiment.dataType(c))) {
       int epochs = Checkpoints.restore(ckpt, graph);
       int bs = c.trainer().evalBatchSize();
       Evaluator.Accuracy test = Evaluator.evaluate(graph, graph.blocks().size(), data.test(), bs);

@@ -201,7 +201,7 @@ public final class ProfileCommand implements Callable<Integer> {
     ExperimentConfig c =
         config.withMemory(new MemoryConfig(true, config.memory().budgetBytes()));
     List<GraphBuilder.Issue> issues =
-        new GraphBuilder(experiment.registry()).validate(c, c.data().exampleShape());
+        new GraphBuilder(experiment.registry()).validate(c, c.inputShape());
     if (!issues.isEmpty()) {
       throw new BadInputException(
           "--depths: the config's last block cannot be repeated: " + issues.get(0).path() + " "
@@ -210,13 +210,13 @@ public final class ProfileCommand implements Callable<Integer> {
     String schedule = c.trainer().schedule().name().toLowerCase(Locale.ROOT);
     int batch = c.trainer().batchSize();
     MemoryEstimate estimate =
-        MemoryEstimate.of(c, c.data().exampleShape(), c.data().numClasses(), experiment.registry());
+        MemoryEstimate.of(c, c.inputShape(), c.data().numClasses(), experiment.registry());
     long baseline = settledNativeBytes();
     List<MemoryPoolMXBean> heap = heapPools();
     heap.forEach(MemoryPoolMXBean::resetPeakUsage);
     try (BlockGraph graph =
         new GraphBuilder(experiment.registry())
-            .build(c, c.data().exampleShape(), c.data().numClasses(), Experiment.dataType(c))) {
+            .build(c, c.inputShape(), c.data().numClasses(), Experiment.dataType(c))) {
       Trainer trainer = new Trainer(c, graph, data, null, null, null);
       if (warmup > 0) {
         trainer.trainEpoch(0, warmup);

@@ -10,6 +10,8 @@ import io.llt.engine.graph.Block;
 import io.llt.engine.graph.BlockGraph;
 import io.llt.engine.memory.NativeMemory;
 import io.llt.engine.train.Experiment;
+import io.llt.engine.train.BlockMetrics;
+import io.llt.engine.train.EpochMetrics;
 import io.llt.engine.train.TrainingResult;
 import io.llt.engine.util.BuildInfo;
 import java.io.IOException;
@@ -179,6 +181,9 @@ final class RunSupport {
     s.put("peakNativeBytes", r.peakNativeBytes());
     s.put("peakResidentBytes", NativeMemory.peakResidentBytes());
     s.put("wallSeconds", r.wallSeconds());
+    if (c.trainer().schedule() == Schedule.GREEDY) {
+      s.put("phases", phases(r));
+    }
     if (resumedFromEpoch > 0) {
       s.put("resumedFromEpoch", resumedFromEpoch);
     }
@@ -193,6 +198,42 @@ final class RunSupport {
     }
     s.put("dataFiles", files);
     return s;
+  }
+
+  /**
+   * Per greedy phase of a run (consecutive epochs with the same active blocks): its blocks, epochs,
+   * training seconds, the seconds spent computing cached frozen outputs, the final loss of each of
+   * its blocks, and the test accuracy after it (absent when the phase is not evaluated).
+   */
+  static List<Map<String, Object>> phases(TrainingResult r) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    Map<String, Object> cur = null;
+    for (EpochMetrics m : r.epochs()) {
+      if (cur == null || !m.activeBlock().equals(cur.get("blocks"))) {
+        cur = new LinkedHashMap<>();
+        cur.put("blocks", m.activeBlock());
+        cur.put("epochs", 0);
+        cur.put("trainSeconds", 0.0);
+        cur.put("frozenFeatureSeconds", 0.0);
+        out.add(cur);
+      }
+      cur.put("epochs", (Integer) cur.get("epochs") + 1);
+      cur.put("trainSeconds", (Double) cur.get("trainSeconds") + m.trainSeconds());
+      cur.put("frozenFeatureSeconds", (Double) cur.get("frozenFeatureSeconds") + m.frozenFeatureSeconds());
+      Map<String, Double> losses = new LinkedHashMap<>();
+      for (BlockMetrics b : m.blocks()) {
+        if (!Double.isNaN(b.loss())) {
+          losses.put(b.blockId(), b.loss());
+        }
+      }
+      cur.put("finalLosses", losses);
+      if (Double.isNaN(m.testAccuracy())) {
+        cur.remove("testAccuracy");
+      } else {
+        cur.put("testAccuracy", m.testAccuracy());
+      }
+    }
+    return out;
   }
 
   /** Formats readout accuracies as {@code name 0.1234, name 0.5678}. */

@@ -110,7 +110,7 @@ public final class TrainCommand implements Callable<Integer> {
     try (MemoryProbe probe = MemoryProbe.start(5);
         BlockGraph graph =
             new GraphBuilder(experiment.registry())
-                .build(c, c.data().exampleShape(), c.data().numClasses(), Experiment.dataType(c))) {
+                .build(c, c.inputShape(), c.data().numClasses(), Experiment.dataType(c))) {
       int start = 0;
       if (resume != null) {
         Optional<Path> ckpt = runDir.latestCheckpoint();

@@ -53,4 +53,16 @@ public record ExperimentConfig(
   public ExperimentConfig withMemory(MemoryConfig m) {
     return new ExperimentConfig(name, seed, data, model, trainer, m);
   }
+
+  /**
+   * Returns the per-example shape the model sees: {@code model.input} when given (it views a
+   * dataset's examples of the same size in another shape, for example flat synthetic features as
+   * {@code [1, 6, 6]} images), otherwise the data's example shape.
+   */
+  public long[] inputShape() {
+    if (model.input() != null) {
+      return model.input().stream().mapToLong(Long::longValue).toArray();
+    }
+    return data.exampleShape();
+  }
 }

@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * The network: an ordered chain of blocks.
  *
- * @param input the per-example input shape; optional, and when given it must equal the data's shape
+ * @param input the per-example input shape the model sees; optional; when given it must have as many
+ *     values as the data's examples, which it views in this shape (flat features as images)
  * @param rule the default rule of blocks that do not name their own
  * @param blocks the blocks, in order; at least one
  */

@@ -58,15 +58,19 @@ public final class GraphBuilder {
     Schedule schedule = config.trainer().schedule();
     if (model.input() != null) {
       long[] declared = model.input().stream().mapToLong(Long::longValue).toArray();
-      if (!Arrays.equals(declared, inputShape) && product(declared) != product(inputShape)) {
+      long[] data = config.data().exampleShape();
+      if (product(declared) != product(data)) {
         issues.add(
             new Issue(
                 "model.input",
                 "is "
                     + model.input()
-                    + " but the data's examples have shape "
-                    + Arrays.toString(inputShape)
-                    + "; remove model.input or make it match"));
+                    + " ("
+                    + product(declared)
+                    + " values) but the data's examples have shape "
+                    + Arrays.toString(data)
+                    + "; give a shape with the same number of values, or remove model.input"));
+        return issues;
       }
     }
     Integer stages = config.trainer().stages();

@@ -8,7 +8,7 @@ import java.util.List;
  * The figures of one trainer epoch.
  *
  * @param epoch the trainer epoch, from 1
- * @param totalEpochs the trainer epochs of the run (for greedy: epochs per block times blocks)
+ * @param totalEpochs the trainer epochs of the run (for greedy: the sum of the phases' epochs)
  * @param activeBlock for greedy, the ids of the phase's blocks joined by '+'; otherwise null
  * @param blocks per-block loss and learning rate
  * @param validationAccuracy headline validation accuracy (fraction), or null without a split
@@ -18,6 +18,8 @@ import java.util.List;
  * @param samplesPerSecond training throughput of the epoch (evaluation excluded)
  * @param trainSeconds training wall time of the epoch
  * @param peakNativeBytes the run's native high-water mark so far
+ * @param frozenFeatureSeconds wall time spent before this epoch computing the cached outputs of
+ *     frozen blocks (the first epoch of a greedy phase that caches them), else 0
  */
 public record EpochMetrics(
     int epoch,
@@ -29,4 +31,5 @@ public record EpochMetrics(
     Map<String, Double> testReadouts,
     double samplesPerSecond,
     double trainSeconds,
-    long peakNativeBytes) {}
+    long peakNativeBytes,
+    double frozenFeatureSeconds) {}

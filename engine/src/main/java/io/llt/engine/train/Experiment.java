@@ -53,7 +53,7 @@ public final class Experiment {
     ExperimentConfig c = loaded.config();
     List<ConfigProblem> problems = new ArrayList<>();
     for (GraphBuilder.Issue i :
-        new GraphBuilder(registry).validate(c, c.data().exampleShape())) {
+        new GraphBuilder(registry).validate(c, c.inputShape())) {
       problems.add(loaded.problemAt(i.path(), i.message()));
     }
     if (!problems.isEmpty()) {
@@ -67,7 +67,7 @@ public final class Experiment {
    */
   public List<String> warnings(ExperimentConfig c) {
     return new GraphBuilder(registry)
-        .warnings(c, c.data().exampleShape(), c.data().numClasses());
+        .warnings(c, c.inputShape(), c.data().numClasses());
   }
 
   /**
@@ -83,7 +83,7 @@ public final class Experiment {
       return;
     }
     MemoryEstimate e =
-        MemoryEstimate.of(c, c.data().exampleShape(), c.data().numClasses(), registry);
+        MemoryEstimate.of(c, c.inputShape(), c.data().numClasses(), registry);
     long batch = c.trainer().batchSize();
     boolean bp = c.trainer().schedule() == Schedule.BACKPROP;
     long training =

@@ -103,6 +103,9 @@ public final class RunDirectory {
     o.put("samplesPerSecond", m.samplesPerSecond());
     o.put("trainSeconds", m.trainSeconds());
     o.put("peakNativeBytes", m.peakNativeBytes());
+    if (m.frozenFeatureSeconds() > 0) {
+      o.put("frozenFeatureSeconds", m.frozenFeatureSeconds());
+    }
     sb.append(JSON_LINE.writeValueAsString(o)).append('\n');
     Files.writeString(
         dir.resolve(METRICS),

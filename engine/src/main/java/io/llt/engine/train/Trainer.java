@@ -223,7 +223,8 @@ public final class Trainer {
               acc == null ? java.util.Map.of() : acc.readouts(),
               run.samples() / run.seconds(),
               run.seconds(),
-              peak);
+              peak,
+              run.frozenFeatureSeconds());
       all.add(m);
       if (runDir != null) {
         try {
@@ -256,8 +257,10 @@ public final class Trainer {
    * @param rates learning rate per block (NaN for blocks that did not train)
    * @param samples examples processed
    * @param seconds wall time of the sweep
+   * @param frozenFeatureSeconds wall time spent computing cached frozen outputs before the sweep
    */
-  public record EpochRun(double[] losses, double[] rates, long samples, double seconds) {}
+  public record EpochRun(
+      double[] losses, double[] rates, long samples, double seconds, double frozenFeatureSeconds) {}
 
   /** Returns true when any of the first {@code blocks} blocks contributes class scores. */
   private boolean hasScores(int blocks) {
@@ -284,19 +287,21 @@ public final class Trainer {
   /**
    * Makes sure the frozen blocks' outputs for phase {@code p} are cached when the config allows it
    * and every frozen block's rule does ({@link io.llt.engine.spi.LocalRule#cacheableWhenFrozen()}).
+   *
+   * @return true when they were computed now
    */
-  private void prepareFrozenFeatures(Phase p) {
+  private boolean prepareFrozenFeatures(Phase p) {
     if (frozen != null && frozen.phaseStart() == p.start()) {
-      return;
+      return false;
     }
     dropFrozenFeatures();
     Boolean cache = config.trainer().cacheFrozenFeatures();
     if (p.first() == 0 || cache == null || !cache) {
-      return;
+      return false;
     }
     for (int i = 0; i < p.first(); i++) {
       if (!graph.blocks().get(i).rule().cacheableWhenFrozen()) {
-        return;
+        return false;
       }
     }
     int batch = config.trainer().evalBatchSize();
@@ -305,6 +310,7 @@ public final class Trainer {
     Dataset val = data.validation() == null ? null : frozenOutputs(data.validation(), p.first(), batch);
     Dataset test = frozenOutputs(data.test(), p.first(), batch);
     frozen = new FrozenFeatures(p.start(), new DataSplits(data.name(), train, val, test, data.files()));
+    return true;
   }
 
   private void dropFrozenFeatures() {
@@ -353,7 +359,9 @@ public final class Trainer {
     long seed = config.seed();
     Phase phase = phase(t);
     int epochInPhase = t - phase.start();
-    prepareFrozenFeatures(phase);
+    long cacheStart = System.nanoTime();
+    boolean computed = prepareFrozenFeatures(phase);
+    double cacheSeconds = computed ? (System.nanoTime() - cacheStart) / 1e9 : 0;
     Dataset trainSplit = frozen != null ? frozen.splits().train() : data.train();
     double[] rates = new double[n];
     double[] means = new double[n];
@@ -392,7 +400,7 @@ public final class Trainer {
       means[i] = steps.get(i) == 0 ? Double.NaN : Double.longBitsToDouble(sums.get(i)) / steps.get(i);
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    return new EpochRun(means, rates, samples, seconds);
+    return new EpochRun(means, rates, samples, seconds, cacheSeconds);
   }
 
   /** The simultaneous and greedy sweep: every batch through the blocks in order, on this thread. */
