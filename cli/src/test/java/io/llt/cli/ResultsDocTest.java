@@ -17,14 +17,14 @@ import org.junit.jupiter.api.Test;
  * Every figure quoted in docs/RESULTS.md is backed by a kept JSON file. A figure row reads
  * {@code | what | value | results/FILE.json | /json/pointer |}; the value is a number, optionally
  * with a unit: {@code %} (the JSON holds a fraction), {@code x}, {@code samples/s}, {@code
- * ms/batch}, {@code s}, {@code MiB} (the JSON holds
+ * ms/batch}, {@code GFLOP/s}, {@code ms}, {@code s}, {@code MiB} (the JSON holds
  * bytes), or none. The quoted value must equal the JSON value rounded as written.
  */
 class ResultsDocTest {
   private static final Path DOCS = Path.of("..", "docs");
   private static final Pattern ROW =
       Pattern.compile(
-          "^\\|[^|]*\\|\\s*([-0-9.,]+)\\s*(%|x|MiB|samples/s|ms/batch|s)?\\s*\\|\\s*`?(results/[^|`]+\\.json)`?\\s*\\|\\s*`?(/[^|`]*)`?\\s*\\|\\s*$");
+          "^\\|[^|]*\\|\\s*([-0-9.,]+)\\s*(%|x|MiB|samples/s|ms/batch|GFLOP/s|ms|s)?\\s*\\|\\s*`?(results/[^|`]+\\.json)`?\\s*\\|\\s*`?(/[^|`]*)`?\\s*\\|\\s*$");
 
   @Test
   void everyQuotedFigureMatchesItsJson() throws IOException {
