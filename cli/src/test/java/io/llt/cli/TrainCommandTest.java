@@ -129,6 +129,29 @@ class TrainCommandTest {
         .isEqualTo(JSON.readTree(summary).get("testAccuracy"));
   }
 
+  /** Resuming in the middle of a greedy phase that trains on cached frozen features is exact. */
+  @Test
+  void resumeInsideACachedPhaseGivesTheSameFinalParameters() throws IOException {
+    Path runs = tmp.resolve("phased-resume");
+    Cli r =
+        Cli.run("train", "../configs/smoke/softhebb-synthetic.yaml", "--runs-dir", runs.toString(),
+            "--set", "trainer.keepCheckpoints=0");
+    assertThat(r.exit).as(r.toString()).isZero();
+    Path run = onlyRun(runs);
+    Path last = run.resolve("checkpoints/epoch-0004.ckpt");
+    byte[] uninterrupted = Files.readAllBytes(last);
+    Files.delete(last);
+    Files.delete(run.resolve("checkpoints/epoch-0003.ckpt"));
+    Files.delete(run.resolve("summary.json"));
+
+    Cli resumed = Cli.run("train", "--resume", run.toString());
+    assertThat(resumed.exit).as(resumed.toString()).isZero();
+    assertThat(resumed.out)
+        .contains("resuming after epoch 2", "computing the frozen outputs", "epoch 4/4")
+        .doesNotContain("epoch 2/4");
+    assertThat(Files.readAllBytes(last)).as("checkpoint after epoch 4").isEqualTo(uninterrupted);
+  }
+
   @Test
   void benchReportsThroughputAndPeakMemoryPerSchedule() throws IOException {
     Path out = tmp.resolve("bench.json");
