@@ -67,6 +67,12 @@ class LayerWorkingMemoryTest {
     s.add(Arguments.of("normalize l2", new NormalizeLayer.Config(NormKind.L2, null), new long[] {40}));
     s.add(Arguments.of("normalize rms", new NormalizeLayer.Config(NormKind.RMS, null), new long[] {40}));
     s.add(Arguments.of("maxpool k4 s2 p1", new MaxPoolLayer.Config(4, 2, 1), new long[] {4, 8, 8}));
+    s.add(Arguments.of("conv2d reflect, no bias",
+        new io.llt.layers.conv.Conv2dLayer.Config(6, 3, null, 1, io.llt.layers.conv.Conv2dLayer.PaddingMode.REFLECT, false, null, null),
+        new long[] {3, 8, 8}));
+    s.add(Arguments.of("conv2d stride 2, bias",
+        new io.llt.layers.conv.Conv2dLayer.Config(5, 5, 2, 2, null, true, null, null),
+        new long[] {1, 9, 9}));
     s.add(Arguments.of("avgpool k2", new AvgPoolLayer.Config(2, null, null, null), new long[] {4, 6, 6}));
     s.add(Arguments.of("avgpool k3 s2 p1 exclude pad", new AvgPoolLayer.Config(3, 2, 1, false), new long[] {4, 7, 7}));
     // flat batch norm's per-feature vectors do not grow with the batch but count against the
