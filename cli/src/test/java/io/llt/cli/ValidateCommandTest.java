@@ -140,6 +140,29 @@ class ValidateCommandTest {
     assertThat(r.err).as(r.toString()).contains(" " + path + " ").contains(value);
   }
 
+  /** SoftHebb and greedy-phase mistakes are validation errors naming the key, not run-time crashes. */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "model.blocks[0].layers[1].bias=true | model.blocks[0].layers | set bias: false",
+        "model.blocks[0].layers=[{type: flatten}] | model.blocks[0].layers | needs a conv2d or dense layer",
+        "model.blocks[0].layers[1].paddingMode=mirror | model.blocks[0].layers[1].paddingMode | 'mirror'",
+        "model.blocks[0].layers[1].radius=-1 | model.blocks[0].layers[1].radius | found -1",
+        "model.blocks[0].rule.learningRate=-0.1 | model.blocks[0].rule.learningRate | found -0.1",
+        "trainer.phases=[{blocks: [readout]}, {blocks: [hebb]}] | trainer.phases[0].blocks[0] | chain order",
+        "trainer.phases=[{blocks: [hebb]}] | trainer.phases | leaves out [readout]",
+        "trainer.phases=[{blocks: [hebb, nope]}] | trainer.phases[0].blocks[1] | 'nope' is not a block id",
+        "trainer.schedule=simultaneous | trainer.phases | greedy only",
+        "model.input=[1, 5, 6] | model.input | same number of values",
+      })
+  void softHebbMistakesAreNamedErrors(String override, String path, String value) {
+    Cli r = Cli.run("validate", "../configs/smoke/softhebb-synthetic.yaml", "--set", override);
+    assertThat(r.exit).as(r.toString()).isEqualTo(2);
+    assertThat(r.err).as(r.toString()).contains(" " + path + " ").contains(value);
+    assertThat(r.err).as(r.toString()).doesNotContain("internal error", "Exception");
+  }
+
   @Test
   void aCifar10ConfigValidatesWithoutItsFiles() {
     Cli r = Cli.run("validate", SMOKE, "--set", "data={type: cifar10, path: no/such/dir, validation: 5000}");

@@ -3,6 +3,7 @@ package io.llt.cli.command;
 import io.llt.engine.graph.Block;
 import io.llt.engine.graph.BlockGraph;
 import io.llt.engine.spi.Layer;
+import io.llt.layers.Shapes;
 import io.llt.layers.conv.Conv2dLayer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -34,8 +35,8 @@ final class ConvBench {
           continue;
         }
         DataType dt = b.dataType();
-        long in = size(l.inputShape());
-        long outSize = size(l.outputShape());
+        long in = Shapes.size(l.inputShape());
+        long outSize = Shapes.size(l.outputShape());
         double macs = (double) conv.macsPerExample() * batch;
         double[] fwd = new double[repeats];
         double[] bwd = new double[repeats];
@@ -56,7 +57,7 @@ final class ConvBench {
             }
           }
         }
-        long positions = size(l.outputShape()) / conv.neurons();
+        long positions = Shapes.size(l.outputShape()) / conv.neurons();
         double gemmShape =
             gemmRate(conv.neurons(), conv.fanIn(), positions * batch, dt, warmup, repeats);
         double f = median(fwd);
@@ -103,13 +104,5 @@ final class ConvBench {
     double[] s = v.clone();
     Arrays.sort(s);
     return s[s.length / 2];
-  }
-
-  private static long size(long[] shape) {
-    long n = 1;
-    for (long d : shape) {
-      n *= d;
-    }
-    return n;
   }
 }

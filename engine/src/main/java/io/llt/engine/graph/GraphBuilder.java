@@ -104,9 +104,9 @@ public final class GraphBuilder {
                 b.rule() != null ? path + ".rule.type" : "model.rule.type",
                 "'backprop' trains the whole graph end to end; set trainer.schedule: backprop"));
       }
-      LocalRule built = rule == null ? null : rule.build();
-      if (built != null && schedule != Schedule.BACKPROP) {
-        String mine = built.rowLayout();
+      LocalRule ruleOf = rule == null ? null : rule.build();
+      if (ruleOf != null && schedule != Schedule.BACKPROP) {
+        String mine = ruleOf.rowLayout();
         if (layout == null) {
           layout = mine;
         } else if (!layout.equals(mine)) {
@@ -117,10 +117,10 @@ public final class GraphBuilder {
                       + " rule makes " + layout + "; give these blocks the same rule settings"));
         }
       }
-      if (built != null && schedule == Schedule.PIPELINED) {
+      if (ruleOf != null && schedule == Schedule.PIPELINED) {
         String where = b.rule() != null ? path + ".rule" : "model.rule";
         boolean reported = issues.stream().anyMatch(x -> x.path().equals(where));
-        if (!reported && (built.lookahead() || built.readsNetworkScores())) {
+        if (!reported && (ruleOf.lookahead() || ruleOf.readsNetworkScores())) {
           issues.add(
               new Issue(
                   b.rule() != null ? path + ".rule" : "model.rule",
@@ -129,9 +129,11 @@ public final class GraphBuilder {
                       + " simultaneous or greedy"));
         }
       }
+      List<Layer> built = new ArrayList<>();
       for (int j = 0; j < b.layers().size(); j++) {
         try {
           Layer l = b.layers().get(j).build(shape, DataType.FLOAT);
+          built.add(l);
           shape = l.outputShape();
         } catch (IllegalArgumentException e) {
           issues.add(
@@ -139,6 +141,11 @@ public final class GraphBuilder {
                   path + ".layers[" + j + "]",
                   "(block '" + id + "') " + e.getMessage()));
           return issues;
+        }
+      }
+      if (rule != null && schedule != Schedule.BACKPROP) {
+        for (String problem : ruleOf.layerProblems(built)) {
+          issues.add(new Issue(path + ".layers", "(block '" + id + "') " + problem));
         }
       }
     }

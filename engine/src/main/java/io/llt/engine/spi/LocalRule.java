@@ -187,6 +187,18 @@ public interface LocalRule {
   }
 
   /**
+   * Returns what makes a block's layers unusable with this rule (SoftHebb: a trainable layer with a
+   * bias, or none it can train), each a sentence naming the fix; {@code llt validate} and every
+   * command that loads a config report them as errors against the block's {@code layers}. None by
+   * default.
+   *
+   * @param layers the block's layers, built for their input shapes
+   */
+  default List<String> layerProblems(List<Layer> layers) {
+    return List.of();
+  }
+
+  /**
    * Returns warnings about this rule's settings for one block: legal but probably not what was
    * meant (for example a threshold on a different scale from the block's normalisation). Shown by
    * {@code llt validate} and at the start of a run.

@@ -196,7 +196,7 @@ public final class Conv2dLayer implements HebbianLayer {
 
   @Override
   public boolean hasBias() {
-    return b != null;
+    return config.bias();
   }
 
   /** Returns the weights {@code [K, C*k*k]}, a view into the block's parameters. */

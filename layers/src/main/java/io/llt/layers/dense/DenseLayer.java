@@ -148,7 +148,7 @@ public final class DenseLayer implements HebbianLayer {
 
   @Override
   public boolean hasBias() {
-    return b != null;
+    return config.bias();
   }
 
   /** Returns W transposed, {@code [units, fanIn]}: a view, so in-place updates reach W. */

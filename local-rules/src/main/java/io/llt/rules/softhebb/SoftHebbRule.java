@@ -156,21 +156,18 @@ public final class SoftHebbRule implements LocalRule {
   @Override
   public StepResult step(
       Block block, RuleState state, INDArray input, Labels labels, Signals signals) {
+    List<String> problems = layerProblems(block.layers());
+    if (!problems.isEmpty()) {
+      // validation reports these for configs; this guards graphs built without it
+      throw new IllegalStateException("block '" + block.id() + "': " + problems.get(0));
+    }
     INDArray x = input;
     List<HebbianLayer> hebbian = new ArrayList<>();
     for (Layer l : block.layers()) {
       x = l.forward(x, true, block.rng());
       if (l instanceof HebbianLayer h) {
-        if (h.hasBias()) {
-          throw new IllegalStateException(
-              "block '" + block.id() + "': softhebb layers have no bias; set bias: false");
-        }
         hebbian.add(h);
       }
-    }
-    if (hebbian.isEmpty()) {
-      throw new IllegalStateException(
-          "block '" + block.id() + "': softhebb needs a conv2d or dense layer to learn");
     }
     double convergence = 0;
     for (HebbianLayer h : hebbian) {
@@ -311,31 +308,38 @@ public final class SoftHebbRule implements LocalRule {
     }
   }
 
-  /**
-   * Warns when the block has no layer SoftHebb can train, or a trainable layer with a bias (the
-   * step refuses both).
-   */
+  /** Refuses blocks without a {@code conv2d} or {@code dense} layer, or whose such layers have a bias. */
+  @Override
+  public List<String> layerProblems(List<Layer> layers) {
+    List<String> out = new ArrayList<>();
+    boolean any = false;
+    for (Layer l : layers) {
+      if (l instanceof HebbianLayer h) {
+        any = true;
+        if (h.hasBias()) {
+          out.add("softhebb layers have no bias; set bias: false on its conv2d/dense layers");
+        }
+      }
+    }
+    if (!any) {
+      out.add("softhebb needs a conv2d or dense layer to learn; add one or use another rule");
+    }
+    return out;
+  }
+
+  /** Warns about layers with parameters that SoftHebb does not train (they keep their init). */
   @Override
   public List<String> warnings(BlockContext context, List<LayerConfig> layers) {
     List<String> out = new ArrayList<>();
     long[] shape = context.inputShape();
-    boolean any = false;
     for (LayerConfig lc : layers) {
       Layer l = lc.build(shape, DataType.FLOAT);
-      if (l instanceof HebbianLayer h) {
-        any = true;
-        if (l.numParams() > h.neurons() * h.fanIn()) {
-          out.add("softhebb layers have no bias; set bias: false on its conv2d/dense layers");
-        }
-      } else if (l.numParams() > 0) {
+      if (!(l instanceof HebbianLayer) && l.numParams() > 0) {
         out.add(
             "a layer with parameters that softhebb does not train (" + lc.getClass().getSimpleName()
                 + "): it stays at its initial values");
       }
       shape = l.outputShape();
-    }
-    if (!any) {
-      out.add("has no conv2d or dense layer, so softhebb learns nothing in it");
     }
     return out;
   }
