@@ -105,6 +105,9 @@ public final class TrainCommand implements Callable<Integer> {
     for (String w : experiment.warnings(c)) {
       spec.commandLine().getErr().println("warning: " + w);
     }
+    for (String n : experiment.notes(c)) {
+      out.println("note: " + n);
+    }
     DataSplits data = RunSupport.loadData(c, configDir, dataOptions.offline, out);
     experiment.checkMemoryBudget(c);
     try (MemoryProbe probe = MemoryProbe.start(5);

@@ -42,6 +42,9 @@ public final class ValidateCommand implements Callable<Integer> {
         for (String w : experiment.warnings(loaded.config())) {
           out.println("warning " + p + ": " + w);
         }
+        for (String n : experiment.notes(loaded.config())) {
+          out.println("note    " + p + ": " + n);
+        }
       } catch (ConfigException e) {
         bad++;
         for (ConfigProblem problem : e.problems()) {

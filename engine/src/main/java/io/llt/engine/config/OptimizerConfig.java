@@ -26,7 +26,7 @@ public record OptimizerConfig(
   /** Validates and applies defaults. */
   public OptimizerConfig {
     type = type == null ? OptimizerType.ADAM : type;
-    if (type == OptimizerType.ADAM) {
+    if (type.isAdam()) {
       Checks.absent("momentum", momentum, "type: sgd only");
       Checks.absent("nesterov", nesterov, "type: sgd only");
       learningRate = learningRate == null ? 1e-3 : learningRate;
@@ -37,9 +37,9 @@ public record OptimizerConfig(
       Checks.inHalfOpenRange("beta2", beta2, 0, 1);
       Checks.positive("epsilon", epsilon);
     } else {
-      Checks.absent("beta1", beta1, "type: adam only");
-      Checks.absent("beta2", beta2, "type: adam only");
-      Checks.absent("epsilon", epsilon, "type: adam only");
+      Checks.absent("beta1", beta1, "type: adam or adamw only");
+      Checks.absent("beta2", beta2, "type: adam or adamw only");
+      Checks.absent("epsilon", epsilon, "type: adam or adamw only");
       learningRate = learningRate == null ? 0.01 : learningRate;
       momentum = momentum == null ? 0.0 : momentum;
       nesterov = nesterov != null && nesterov;

@@ -206,9 +206,12 @@ public final class Block implements AutoCloseable {
     return layers.get(0).inputShape();
   }
 
-  /** Returns the per-example output shape. */
+  /**
+   * Returns the per-example shape of the rows the block hands to the next block: its last layer's
+   * output, or its input when the rule {@linkplain LocalRule#handsOnInput hands on its input}.
+   */
   public long[] outputShape() {
-    return layers.get(layers.size() - 1).outputShape();
+    return GraphBuilder.handedOn(rule, inputShape(), layers.get(layers.size() - 1).outputShape());
   }
 
   /**

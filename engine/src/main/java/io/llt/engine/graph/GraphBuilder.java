@@ -105,6 +105,15 @@ public final class GraphBuilder {
                 "'backprop' trains the whole graph end to end; set trainer.schedule: backprop"));
       }
       LocalRule ruleOf = rule == null ? null : rule.build();
+      if (ruleOf != null) {
+        String problem = ruleOf.scheduleProblem(schedule);
+        String where = "trainer.schedule";
+        if (problem != null && issues.stream().noneMatch(x -> x.path().equals(where))) {
+          issues.add(
+              new Issue(where, "'" + schedule.name().toLowerCase(java.util.Locale.ROOT)
+                  + "' cannot train '" + registry.idOf(rule) + "' blocks: " + problem));
+        }
+      }
       if (ruleOf != null && schedule != Schedule.BACKPROP) {
         String mine = ruleOf.rowLayout();
         if (layout == null) {
@@ -130,6 +139,7 @@ public final class GraphBuilder {
         }
       }
       List<Layer> built = new ArrayList<>();
+      long[] blockInput = shape;
       for (int j = 0; j < b.layers().size(); j++) {
         try {
           Layer l = b.layers().get(j).build(shape, DataType.FLOAT);
@@ -144,9 +154,14 @@ public final class GraphBuilder {
         }
       }
       if (rule != null && schedule != Schedule.BACKPROP) {
-        for (String problem : ruleOf.layerProblems(built)) {
+        BlockContext ctx =
+            new BlockContext(
+                id, i, model.blocks().size(), blockInput, shape, config.data().numClasses(),
+                DataType.FLOAT, new long[0]);
+        for (String problem : ruleOf.layerProblems(built, ctx)) {
           issues.add(new Issue(path + ".layers", "(block '" + id + "') " + problem));
         }
+        shape = handedOn(ruleOf, blockInput, shape);
       }
     }
     checkPhases(config, issues);
@@ -199,6 +214,23 @@ public final class GraphBuilder {
    * what was meant), each prefixed with the block's config path.
    */
   public List<String> warnings(ExperimentConfig config, long[] inputShape, int numClasses) {
+    return perBlock(config, inputShape, numClasses, (rule, ctx, b) -> rule.warnings(ctx, b.layers()));
+  }
+
+  /**
+   * Returns the rules' notes about a valid config (facts worth showing before a run, such as
+   * NoProp's per-block noise levels and loss weights), each prefixed with the block's config path.
+   */
+  public List<String> notes(ExperimentConfig config, long[] inputShape, int numClasses) {
+    return perBlock(config, inputShape, numClasses, (rule, ctx, b) -> rule.notes(ctx));
+  }
+
+  private interface BlockLines {
+    List<String> lines(LocalRule rule, BlockContext context, BlockConfig block);
+  }
+
+  private static List<String> perBlock(
+      ExperimentConfig config, long[] inputShape, int numClasses, BlockLines what) {
     var model = config.model();
     int n = model.blocks().size();
     long[] sizes = blockOutputSizes(config, inputShape);
@@ -210,26 +242,45 @@ public final class GraphBuilder {
       for (LayerConfig lc : b.layers()) {
         shape = lc.build(shape, DataType.FLOAT).outputShape();
       }
-      LocalRuleConfig rc = b.rule() != null ? b.rule() : model.rule();
+      LocalRule rule = (b.rule() != null ? b.rule() : model.rule()).build();
       BlockContext ctx =
           new BlockContext(blockId(b, i), i, n, in, shape, numClasses, DataType.FLOAT, sizes);
-      for (String w : rc.build().warnings(ctx, b.layers())) {
+      for (String w : what.lines(rule, ctx, b)) {
         out.add("model.blocks[" + i + "] ('" + blockId(b, i) + "'): " + w);
       }
+      shape = handedOn(rule, in, shape);
     }
     return out;
   }
 
-  /** Returns the per-example output size of every configured block, in order. */
+  /**
+   * Returns the per-example shape of the rows a block hands to the next block: its layers' output,
+   * or its own input when its rule {@linkplain LocalRule#handsOnInput hands on its input}.
+   *
+   * @param rule the block's rule
+   * @param blockInput the block's input shape
+   * @param layersOutput the output shape of the block's last layer
+   */
+  public static long[] handedOn(LocalRule rule, long[] blockInput, long[] layersOutput) {
+    return rule.handsOnInput() ? blockInput : layersOutput;
+  }
+
+  /**
+   * Returns the per-example output size of every configured block's last layer (what a head on the
+   * block sees), in order.
+   */
   static long[] blockOutputSizes(ExperimentConfig config, long[] inputShape) {
     var blocks = config.model().blocks();
     long[] sizes = new long[blocks.size()];
     long[] shape = inputShape;
     for (int i = 0; i < sizes.length; i++) {
-      for (LayerConfig lc : blocks.get(i).layers()) {
+      BlockConfig b = blocks.get(i);
+      long[] in = shape;
+      for (LayerConfig lc : b.layers()) {
         shape = lc.build(shape, DataType.FLOAT).outputShape();
       }
       sizes[i] = product(shape);
+      shape = handedOn((b.rule() != null ? b.rule() : config.model().rule()).build(), in, shape);
     }
     return sizes;
   }
@@ -300,6 +351,7 @@ public final class GraphBuilder {
               new Block(
                   id, i, layers, seeds, rule, state, Seeds.derive(seed, "rule-init", i), opt,
                   dataType));
+          shape = handedOn(rule, in, shape);
         }
       }
     } catch (RuntimeException e) {

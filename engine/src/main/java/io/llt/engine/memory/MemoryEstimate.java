@@ -4,7 +4,6 @@ import io.llt.engine.config.BlockConfig;
 import io.llt.engine.config.ConfigDefaults;
 import io.llt.engine.config.ExperimentConfig;
 import io.llt.engine.config.OptimizerConfig;
-import io.llt.engine.config.OptimizerType;
 import io.llt.engine.config.Schedule;
 import io.llt.engine.config.TypeRegistry;
 import io.llt.engine.graph.Block;
@@ -253,7 +252,7 @@ public record MemoryEstimate(
         buffers == null ? 0 : buffers.length() * buffers.dataType().width(),
         optimizerStepValues(block.optimizerConfig(), n) * w,
         w,
-        handsOff,
+        handsOff ? product(block.outputShape()) : 0,
         rowsPerExample);
   }
 
@@ -315,12 +314,18 @@ public record MemoryEstimate(
       }
       return new MemoryEstimate(schedule, dataType, 1, List.of(fused), fused);
     }
+    List<LocalRule> rules = new ArrayList<>();
+    for (BlockConfig b : blocks) {
+      rules.add((b.rule() != null ? b.rule() : config.model().rule()).build());
+    }
     long[] sizes = new long[n];
     List<List<Layer>> layers = new ArrayList<>();
     List<long[]> inputs = new ArrayList<>();
+    List<long[]> handedOn = new ArrayList<>();
     long[] shape = inputShape;
     for (int i = 0; i < n; i++) {
-      inputs.add(shape);
+      long[] in = shape;
+      inputs.add(in);
       List<Layer> built = new ArrayList<>();
       for (LayerConfig lc : blocks.get(i).layers()) {
         Layer l = lc.build(shape, dataType);
@@ -329,10 +334,8 @@ public record MemoryEstimate(
       }
       layers.add(built);
       sizes[i] = product(shape);
-    }
-    List<LocalRule> rules = new ArrayList<>();
-    for (BlockConfig b : blocks) {
-      rules.add((b.rule() != null ? b.rule() : config.model().rule()).build());
+      shape = GraphBuilder.handedOn(rules.get(i), in, shape);
+      handedOn.add(shape);
     }
     boolean lookahead = rules.stream().anyMatch(LocalRule::lookahead);
     List<BlockEstimate> out = new ArrayList<>();
@@ -349,7 +352,7 @@ public record MemoryEstimate(
               : b.optimizer() != null ? b.optimizer() : config.trainer().optimizer();
       out.add(
           unbuilt(id, ls, rules.get(i).createState(ctx), opt, dataType,
-              handsOff(i, n, lookahead), rowsPerExample));
+              handsOff(i, n, lookahead) ? product(handedOn.get(i)) : 0, rowsPerExample));
     }
     return new MemoryEstimate(schedule, dataType, rowsPerExample, out, fused);
   }
@@ -374,8 +377,7 @@ public record MemoryEstimate(
             "backprop", 0, 1, inputShape, shape, numClasses, dataType,
             new long[] {product(shape)});
     RuleState state = rule.build().createState(ctx);
-    return unbuilt(
-        "backprop", layers, state, config.trainer().optimizer(), dataType, false, 1);
+    return unbuilt("backprop", layers, state, config.trainer().optimizer(), dataType, 0, 1);
   }
 
   /** The backprop rule the graph builder would use: the model's, when it is backprop, or defaults. */
@@ -401,7 +403,7 @@ public record MemoryEstimate(
       RuleState state,
       OptimizerConfig opt,
       DataType dataType,
-      boolean handsOff,
+      long handOffValues,
       int rowsPerExample) {
     try {
       long w = dataType.width();
@@ -418,7 +420,7 @@ public record MemoryEstimate(
       }
       return estimate(
           id, layers, state, n * w, n * w, slots * n * w, bufferBytes,
-          optimizerStepValues(opt, n) * w, w, handsOff, rowsPerExample);
+          optimizerStepValues(opt, n) * w, w, handOffValues, rowsPerExample);
     } finally {
       state.close();
     }
@@ -434,7 +436,7 @@ public record MemoryEstimate(
       long ruleBufferBytes,
       long stepFixedBytes,
       long width,
-      boolean handsOff,
+      long handOffValues,
       int rowsPerExample) {
     if (rowsPerExample < 1) {
       throw new IllegalArgumentException("rowsPerExample must be >= 1, found " + rowsPerExample);
@@ -448,7 +450,7 @@ public record MemoryEstimate(
         ruleBufferBytes,
         stepFixedBytes,
         product(layers.get(0).inputShape()) * rowBytes,
-        handsOff ? product(layers.get(layers.size() - 1).outputShape()) * rowBytes : 0,
+        handOffValues * rowBytes,
         workingValuesPerExample(layers, state) * rowBytes,
         activationValuesPerExample(layers) * rowBytes);
   }
@@ -484,7 +486,7 @@ public record MemoryEstimate(
     if (opt == null) {
       return 0;
     }
-    if (opt.type() == OptimizerType.ADAM) {
+    if (opt.type().isAdam()) {
       return 2;
     }
     return opt.momentum() > 0 ? 1 : 0;
@@ -499,7 +501,7 @@ public record MemoryEstimate(
     if (opt == null) {
       return 0;
     }
-    if (opt.type() == OptimizerType.ADAM) {
+    if (opt.type().isAdam()) {
       return 0;
     }
     long v = 0;

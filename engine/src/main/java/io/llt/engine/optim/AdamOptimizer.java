@@ -1,6 +1,7 @@
 package io.llt.engine.optim;
 
 import io.llt.engine.config.OptimizerConfig;
+import io.llt.engine.config.OptimizerType;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater;
@@ -9,7 +10,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Adam with PyTorch semantics: {@code g += wd * p; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
- * p -= lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)}.
+ * p -= lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)}. As AdamW ({@code type: adamw}) the
+ * weight decay is decoupled, as PyTorch's AdamW: {@code p *= 1 - lr * wd} first, and {@code g} is
+ * left alone.
  *
  * <p>The moments and the update are computed by libnd4j's fused {@code adam_updater} op in one pass
  * over the parameters. The update is memory-bound, and a sequence of separate element-wise passes
@@ -35,7 +38,9 @@ final class AdamOptimizer implements Optimizer {
   @Override
   public void step(INDArray params, INDArray grads, double learningRate) {
     t++;
-    if (config.weightDecay() > 0) {
+    if (config.weightDecay() > 0 && config.type() == OptimizerType.ADAMW) {
+      params.muli(1 - learningRate * config.weightDecay());
+    } else if (config.weightDecay() > 0) {
       Nd4j.getBlasWrapper().level1().axpy(params.length(), config.weightDecay(), params, grads);
     }
     double eps = config.epsilon() * Math.sqrt(1 - Math.pow(config.beta2(), t));

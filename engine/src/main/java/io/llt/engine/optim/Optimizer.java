@@ -1,7 +1,6 @@
 package io.llt.engine.optim;
 
 import io.llt.engine.config.OptimizerConfig;
-import io.llt.engine.config.OptimizerType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -58,7 +57,7 @@ public interface Optimizer {
 
   /** Creates the optimizer for a block with {@code n} parameters; state is allocated here. */
   static Optimizer create(OptimizerConfig config, long n, org.nd4j.linalg.api.buffer.DataType dt) {
-    if (config.type() == OptimizerType.ADAM) {
+    if (config.type().isAdam()) {
       return new AdamOptimizer(config, n, dt);
     }
     return new SgdOptimizer(config, n, dt);

@@ -1,5 +1,6 @@
 package io.llt.engine.spi;
 
+import io.llt.engine.config.Schedule;
 import io.llt.engine.graph.Block;
 import java.util.List;
 import java.util.Map;
@@ -169,6 +170,37 @@ public interface LocalRule {
   }
 
   /**
+   * Returns true when the block hands its own input rows, unchanged, to the next block instead of
+   * its layers' output: every block then reads the chain's input (NoProp: each denoising block sees
+   * the image and draws its own noisy label; the noisy labels of inference travel on the {@link
+   * Signals} board). The next block's input shape is then this block's input shape, and {@link
+   * #step}, {@link #pass} and {@link #infer} return their input as the output. False by default.
+   */
+  default boolean handsOnInput() {
+    return false;
+  }
+
+  /**
+   * Returns why this rule's blocks cannot be trained under {@code schedule}, as a sentence naming
+   * the fix, or null when they can (the default). {@code llt validate} and every command that
+   * loads a config report it as an error against {@code trainer.schedule}.
+   */
+  default String scheduleProblem(Schedule schedule) {
+    return null;
+  }
+
+  /**
+   * Returns facts about this rule's settings for one block worth showing before a run (NoProp: the
+   * block's noise level and loss weight); shown by {@code llt validate} and at the start of a run.
+   * None by default.
+   *
+   * @param context the block
+   */
+  default List<String> notes(BlockContext context) {
+    return List.of();
+  }
+
+  /**
    * Returns a description of the rows this rule's blocks exchange; every block of a chain must
    * agree with the first block's rule, which makes them. The default, {@code examples}, is one row
    * per example; Forward-Forward stacks positive, negative and neutral rows.
@@ -193,8 +225,10 @@ public interface LocalRule {
    * default.
    *
    * @param layers the block's layers, built for their input shapes
+   * @param context the block (its {@code blockOutputSizes} are empty: later blocks are not built
+   *     yet when this is asked)
    */
-  default List<String> layerProblems(List<Layer> layers) {
+  default List<String> layerProblems(List<Layer> layers, BlockContext context) {
     return List.of();
   }
 

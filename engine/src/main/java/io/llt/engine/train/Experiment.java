@@ -71,6 +71,14 @@ public final class Experiment {
   }
 
   /**
+   * Returns the rules' notes about a valid config: facts worth showing before a run (NoProp's
+   * noise levels and loss weights), each naming the block's config path.
+   */
+  public List<String> notes(ExperimentConfig c) {
+    return new GraphBuilder(registry).notes(c, c.inputShape(), c.data().numClasses());
+  }
+
+  /**
    * Checks {@code memory.budgetBytes} against the estimate before anything is allocated: the
    * native bytes held now (the loaded dataset) plus the estimated training memory (the local
    * schedule's resident bytes, or the fused backprop block's peak).

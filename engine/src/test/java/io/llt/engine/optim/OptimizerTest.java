@@ -57,6 +57,35 @@ class OptimizerTest {
     }
   }
 
+  /** torch.optim.AdamW: p *= 1 - lr wd, then the Adam step on the raw gradient. */
+  @Test
+  void adamwDecaysDecoupledAsPyTorch() {
+    double lr = 0.01;
+    double b1 = 0.9;
+    double b2 = 0.99;
+    double eps = 1e-3;
+    double wd = 0.1;
+    double[] p = P0.clone();
+    double[] m = new double[p.length];
+    double[] v = new double[p.length];
+    for (int t = 1; t <= G.length; t++) {
+      for (int i = 0; i < p.length; i++) {
+        p[i] *= 1 - lr * wd;
+        double g = G[t - 1][i];
+        m[i] = b1 * m[i] + (1 - b1) * g;
+        v[i] = b2 * v[i] + (1 - b2) * g * g;
+        double mhat = m[i] / (1 - Math.pow(b1, t));
+        double vhat = v[i] / (1 - Math.pow(b2, t));
+        p[i] -= lr * mhat / (Math.sqrt(vhat) + eps);
+      }
+    }
+    double[] got =
+        run(new OptimizerConfig(OptimizerType.ADAMW, lr, b1, b2, eps, null, null, wd, null), lr);
+    for (int i = 0; i < p.length; i++) {
+      assertThat(got[i]).as("parameter %d", i).isCloseTo(p[i], org.assertj.core.data.Offset.offset(1e-12));
+    }
+  }
+
   @Test
   void sgdWithMomentumAndNesterovMatchPyTorch() {
     for (boolean nesterov : new boolean[] {false, true}) {

@@ -1,5 +1,6 @@
 /**
- * The mathematical core of NoProp-DT (Li, Teh, Pascanu, arXiv 2503.24322): the discrete-time noise
+ * NoProp-DT ({@link io.llt.rules.noprop.NoPropRule}, {@code type: noprop}) and its mathematical
+ * core (Li, Teh, Pascanu, arXiv 2503.24322): the discrete-time noise
  * schedule ({@link io.llt.rules.noprop.NoiseSchedule}), the label embedding u_y ({@link
  * io.llt.rules.noprop.LabelEmbedding}), the reverse sampler ({@link io.llt.rules.noprop.DtSampler})
  * and the three terms of the DT loss ({@link io.llt.rules.noprop.DtLoss}), over plain double
@@ -10,7 +11,8 @@
  * u_y. For block t, one example's loss is {@code classifierTerm + priorKl + denoisingTerm(t)}
  * (paper eq. 8), averaged over the batch by the caller.
  *
- * <p>This package is a foundation for a later {@code noprop} rule; it registers no rule provider
- * and holds no ND4J arrays or trainable state.
+ * <p>The core classes work on plain double arrays and hold no ND4J arrays or trainable state; the
+ * rule uses them for the schedule, the coefficients and the host-side loss, and the tests check the
+ * rule's device arithmetic against them.
  */
 package io.llt.rules.noprop;

@@ -156,7 +156,7 @@ public final class SoftHebbRule implements LocalRule {
   @Override
   public StepResult step(
       Block block, RuleState state, INDArray input, Labels labels, Signals signals) {
-    List<String> problems = layerProblems(block.layers());
+    List<String> problems = layerProblems(block.layers(), null);
     if (!problems.isEmpty()) {
       // validation reports these for configs; this guards graphs built without it
       throw new IllegalStateException("block '" + block.id() + "': " + problems.get(0));
@@ -310,7 +310,7 @@ public final class SoftHebbRule implements LocalRule {
 
   /** Refuses blocks without a {@code conv2d} or {@code dense} layer, or whose such layers have a bias. */
   @Override
-  public List<String> layerProblems(List<Layer> layers) {
+  public List<String> layerProblems(List<Layer> layers, BlockContext context) {
     List<String> out = new ArrayList<>();
     boolean any = false;
     for (Layer l : layers) {

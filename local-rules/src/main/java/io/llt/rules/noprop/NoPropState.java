@@ -1,0 +1,517 @@
+package io.llt.rules.noprop;
+
+import io.llt.engine.graph.Block;
+import io.llt.engine.spi.BlockContext;
+import io.llt.engine.spi.Labels;
+import io.llt.engine.spi.Layer;
+import io.llt.engine.spi.LayerConfig;
+import io.llt.engine.spi.RuleState;
+import io.llt.engine.spi.Signals;
+import io.llt.rules.common.SoftmaxHead;
+import io.llt.rules.noprop.NoPropRule.Prediction;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.random.impl.GaussianDistribution;
+import org.nd4j.linalg.api.rng.Random;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * One NoProp-DT block's state: its label path and fusion layers (the image path is the block's
+ * own layers), the fixed label embedding, and on the last block the classifier f_out. The layers'
+ * parameters live in the block's flat parameter vector after the image path's, so the block's
+ * optimizer updates all of them; their batch-norm running statistics are this state's {@link
+ * #buffers()} and are checkpointed with the block. See {@link NoPropRule} for the equations.
+ */
+final class NoPropState implements RuleState {
+  /**
+   * The label path and the fusion of one block, built for their input shapes.
+   *
+   * @param stem the label path's first layers, on z {@code [d]}
+   * @param residual the layers the skip connection goes around (may be empty)
+   * @param fusion the layers on {@code [image features, label features]}
+   * @param imageWidth the width of the image path's output
+   * @param labelWidth the width of the label path's output
+   */
+  record Stacks(
+      List<Layer> stem, List<Layer> residual, List<Layer> fusion, long imageWidth, long labelWidth) {
+
+    /**
+     * Builds the stacks, throwing {@link IllegalArgumentException} with a message naming the
+     * rule's key when a layer does not fit its input or the shapes do not join up.
+     *
+     * @param config the rule's config
+     * @param imageWidth the width of the image path's output
+     * @param classes the number of classes C (the one-hot embedding's dimension d)
+     * @param dataType the data type of the layers
+     */
+    static Stacks build(NoPropRule.Config config, long imageWidth, int classes, DataType dataType) {
+      long d = classes;
+      List<Layer> stem = stack("labelStem", config.labelStem(), new long[] {d}, dataType);
+      long[] stemOut = stem.get(stem.size() - 1).outputShape();
+      List<Layer> residual = stack("labelResidual", config.labelResidual(), stemOut, dataType);
+      if (!residual.isEmpty()) {
+        long[] resOut = residual.get(residual.size() - 1).outputShape();
+        if (!Arrays.equals(resOut, stemOut)) {
+          throw new IllegalArgumentException(
+              "rule labelResidual ends with shape " + Arrays.toString(resOut)
+                  + " but the skip connection adds it to labelStem's output "
+                  + Arrays.toString(stemOut) + "; make its last layer output "
+                  + Arrays.toString(stemOut));
+        }
+      }
+      long labelWidth = size(stemOut);
+      List<Layer> fusion =
+          stack("fusion", config.fusion(), new long[] {imageWidth + labelWidth}, dataType);
+      long out = size(fusion.get(fusion.size() - 1).outputShape());
+      long want = config.prediction() == Prediction.SOFTMAX_EMBEDDING ? classes : d;
+      if (out != want) {
+        throw new IllegalArgumentException(
+            "rule fusion ends with " + out + " values but prediction "
+                + config.prediction().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')
+                + " needs " + want + " (one per "
+                + (config.prediction() == Prediction.SOFTMAX_EMBEDDING ? "class" : "embedding value")
+                + "); make the last fusion layer output " + want);
+      }
+      return new Stacks(stem, residual, fusion, imageWidth, labelWidth);
+    }
+
+    private static List<Layer> stack(
+        String key, List<LayerConfig> configs, long[] input, DataType dataType) {
+      List<Layer> out = new ArrayList<>();
+      long[] shape = input;
+      for (int j = 0; j < configs.size(); j++) {
+        try {
+          Layer l = configs.get(j).build(shape, dataType);
+          out.add(l);
+          shape = l.outputShape();
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("rule " + key + "[" + j + "]: " + e.getMessage(), e);
+        }
+      }
+      return out;
+    }
+
+    List<Layer> all() {
+      List<Layer> out = new ArrayList<>(stem);
+      out.addAll(residual);
+      out.addAll(fusion);
+      return out;
+    }
+  }
+
+  private static final String[] CHAINS = {NoPropRule.STOCHASTIC, NoPropRule.DETERMINISTIC};
+
+  private final NoPropRule.Config config;
+  private final int t;
+  private final int steps;
+  private final NoiseSchedule schedule;
+  private final DtSampler.Coefficients reverse;
+  private final LabelEmbedding embedding;
+  private final Stacks stacks;
+  private final SoftmaxHead readout;
+  private final DataType dataType;
+  private final INDArray embeddingMatrix;
+  private final INDArray buffers;
+
+  /** Creates the state of block {@code context.index() + 1} of a chain of {@code context.blockCount()}. */
+  NoPropState(NoPropRule.Config config, BlockContext context, NoiseSchedule schedule) {
+    this.config = config;
+    this.t = context.index() + 1;
+    this.steps = context.blockCount();
+    this.schedule = schedule;
+    this.reverse = new DtSampler(schedule, false).coefficients(t);
+    this.embedding = LabelEmbedding.oneHot(context.numClasses());
+    this.dataType = context.dataType();
+    this.stacks = Stacks.build(config, context.outputSize(), context.numClasses(), dataType);
+    this.readout =
+        t == steps
+            ? new SoftmaxHead(
+                embedding.dimension(), context.numClasses(), true, SoftmaxHead.Init.UNIFORM_FAN_IN)
+            : null;
+    long nb = 0;
+    for (Layer l : stacks.all()) {
+      nb += l.numBuffers();
+    }
+    // the embedding and the batch-norm statistics are a few KB, allocated with the state so that
+    // the memory estimate (which never binds a state) sees the buffers
+    try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+      double[][] w = new double[embedding.classes()][];
+      for (int k = 0; k < w.length; k++) {
+        w[k] = embedding.embedding(k);
+      }
+      INDArray host = Nd4j.create(w);
+      this.embeddingMatrix = host.castTo(dataType);
+      if (embeddingMatrix != host) {
+        host.close();
+      }
+      this.buffers = nb == 0 ? null : Nd4j.zeros(dataType, 1, nb);
+    }
+    long off = 0;
+    for (Layer l : stacks.all()) {
+      if (l.numBuffers() > 0) {
+        l.bindBuffers(slice(buffers, off, l.numBuffers()));
+        off += l.numBuffers();
+      }
+    }
+  }
+
+  private static INDArray slice(INDArray flat, long off, long n) {
+    return flat.get(NDArrayIndex.all(), NDArrayIndex.interval(off, off + n));
+  }
+
+  private static long size(long[] shape) {
+    long n = 1;
+    for (long v : shape) {
+      n *= v;
+    }
+    return n;
+  }
+
+  /** Returns the block's time index t, in [1, T]. */
+  int t() {
+    return t;
+  }
+
+  /** Returns the label path and fusion layers. */
+  Stacks stacks() {
+    return stacks;
+  }
+
+  /** Returns the classifier f_out (last block only), or null. */
+  SoftmaxHead readout() {
+    return readout;
+  }
+
+  @Override
+  public long numParams() {
+    long n = 0;
+    for (Layer l : stacks.all()) {
+      n += l.numParams();
+    }
+    return n + (readout == null ? 0 : readout.numParams());
+  }
+
+  @Override
+  public void bind(INDArray params, INDArray grads) {
+    long off = 0;
+    for (Layer l : stacks.all()) {
+      long n = l.numParams();
+      if (n > 0) {
+        l.bind(slice(params, off, n), slice(grads, off, n));
+      }
+      off += n;
+    }
+    if (readout != null) {
+      long n = readout.numParams();
+      readout.bind(slice(params, off, n), slice(grads, off, n));
+    }
+  }
+
+  @Override
+  public void initialize(SplittableRandom rng) {
+    for (Layer l : stacks.all()) {
+      if (l.numParams() > 0) {
+        l.initialize(new SplittableRandom(rng.nextLong()));
+      }
+    }
+    if (readout != null) {
+      readout.initialize(new SplittableRandom(rng.nextLong()));
+    }
+  }
+
+  @Override
+  public INDArray buffers() {
+    return buffers;
+  }
+
+  /**
+   * Counts per example, in elements: the clean embeddings u, the noise and sqrt(abar) u for the
+   * draw of z_{t-1}; every label-path and fusion layer's working values (the stem's first layer
+   * with parameters and those below it get no input gradient, the rest do); the skip connection's
+   * sum and its gradient's sum, the concatenation and the two columns of its gradient; the logits'
+   * host copy and dl (built as DOUBLE, then cast); the zeros the ablation feeds; on the last block the draw of z_T (two more
+   * d-sized arrays) and the classifier head's own count.
+   */
+  @Override
+  public long workingValuesPerExample() {
+    long d = embedding.dimension();
+    long w = dataType.width();
+    long n = 3 * d + (config.zeroLabelInput() ? d : 0);
+    int first = firstWithParams(stacks.stem());
+    for (int i = 0; i < stacks.stem().size(); i++) {
+      n += stacks.stem().get(i).workingValuesPerExample(i > first);
+    }
+    for (Layer l : stacks.residual()) {
+      n += l.workingValuesPerExample(true);
+    }
+    for (Layer l : stacks.fusion()) {
+      n += l.workingValuesPerExample(true);
+    }
+    long s = stacks.labelWidth();
+    long a = stacks.imageWidth();
+    n += stacks.residual().isEmpty() ? 0 : 2 * s;
+    n += (a + s) + a + s;
+    long out = size(stacks.fusion().get(stacks.fusion().size() - 1).outputShape());
+    n += out + out * 8 / w + (w == 8 ? 0 : out);
+    if (readout != null) {
+      n += 2 * d + readout.workingValuesPerExample();
+    }
+    return n;
+  }
+
+  private static int firstWithParams(List<Layer> layers) {
+    int first = 0;
+    while (first < layers.size() - 1 && layers.get(first).numParams() == 0) {
+      first++;
+    }
+    return first;
+  }
+
+  /** Returns u = onehot(y) W_Embed, {@code [batch, d]}. */
+  private INDArray clean(Labels labels) {
+    INDArray y = labels.oneHot();
+    INDArray u = Nd4j.createUninitialized(dataType, new long[] {y.size(0), embedding.dimension()}, 'c');
+    Nd4j.gemm(y, embeddingMatrix, u, false, false, 1.0, 0.0);
+    return u;
+  }
+
+  /** Returns a draw of q(z_level | y): {@code sqrt(abar) u + sqrt(1 - abar) eps}. */
+  private INDArray draw(INDArray u, int level, Random rng) {
+    double a = schedule.alphaBar(level);
+    INDArray eps = Nd4j.createUninitialized(dataType, u.shape(), 'c');
+    Nd4j.getExecutioner().exec(new GaussianDistribution(eps, 0.0, 1.0), rng);
+    return eps.muli(Math.sqrt(1 - a)).addi(u.mul(Math.sqrt(a)));
+  }
+
+  /**
+   * The label path and the fusion on image features {@code hx} and noisy labels {@code z}: returns
+   * the fusion's output (logits, or the prediction itself under {@code prediction: logits}).
+   */
+  INDArray head(INDArray hx, INDArray z, boolean training, Random rng) {
+    INDArray h = config.zeroLabelInput() ? Nd4j.zeros(dataType, z.shape()) : z;
+    for (Layer l : stacks.stem()) {
+      h = l.forward(h, training, rng);
+    }
+    if (!stacks.residual().isEmpty()) {
+      INDArray r = h;
+      for (Layer l : stacks.residual()) {
+        r = l.forward(r, training, rng);
+      }
+      h = h.add(r);
+    }
+    INDArray f = Nd4j.concat(1, hx, h);
+    for (Layer l : stacks.fusion()) {
+      f = l.forward(f, training, rng);
+    }
+    return f;
+  }
+
+  /**
+   * Back-propagates dL/d(head output) through the fusion, the label path and, through {@link
+   * Block#backward}, the image path; writes every gradient of the block but the readout's.
+   */
+  void backward(Block block, INDArray dOut) {
+    INDArray g = dOut;
+    List<Layer> fusion = stacks.fusion();
+    for (int i = fusion.size() - 1; i >= 0; i--) {
+      g = fusion.get(i).backward(g, true);
+    }
+    long a = stacks.imageWidth();
+    long s = stacks.labelWidth();
+    INDArray dhx = g.get(NDArrayIndex.all(), NDArrayIndex.interval(0, a)).dup('c');
+    INDArray dh = g.get(NDArrayIndex.all(), NDArrayIndex.interval(a, a + s)).dup('c');
+    if (!stacks.residual().isEmpty()) {
+      INDArray gr = dh;
+      List<Layer> res = stacks.residual();
+      for (int i = res.size() - 1; i >= 0; i--) {
+        gr = res.get(i).backward(gr, true);
+      }
+      dh = dh.add(gr);
+    }
+    List<Layer> stem = stacks.stem();
+    int first = firstWithParams(stem);
+    for (int i = stem.size() - 1; i >= first; i--) {
+      dh = stem.get(i).backward(dh, i > first);
+    }
+    block.backward(dhx);
+  }
+
+  /**
+   * The denoising term and its gradient for a batch whose noisy labels are given: forward through
+   * the whole block in training mode, {@code w_t mean_b ||uhat - u_y||^2} on the host in double
+   * precision, and the backward. Writes the gradients of the image path, label path and fusion.
+   *
+   * @param block the block
+   * @param x the images {@code [batch, prod(inputShape)]}
+   * @param classes the class of each row
+   * @param z the noisy labels z_{t-1} {@code [batch, d]}
+   * @return the batch mean of the weighted denoising term
+   */
+  double denoise(Block block, INDArray x, int[] classes, INDArray z) {
+    INDArray hx = block.forward(x, true);
+    INDArray out = head(hx, z, true, block.rng());
+    int batch = (int) out.size(0);
+    int k = (int) out.size(1);
+    double[] o = out.dup('c').data().asDouble();
+    int d = embedding.dimension();
+    double weight = schedule.lossWeight(t, config.eta());
+    double[] dOut = new double[batch * k];
+    double loss = 0;
+    for (int b = 0; b < batch; b++) {
+      double[] row = Arrays.copyOfRange(o, b * k, (b + 1) * k);
+      double[] uhat =
+          config.prediction() == Prediction.SOFTMAX_EMBEDDING ? embedding.fromLogits(row) : row;
+      double[] u = embedding.embedding(classes[b]);
+      double[] du = new double[d];
+      for (int j = 0; j < d; j++) {
+        double e = uhat[j] - u[j];
+        loss += weight * e * e;
+        du[j] = 2 * weight * e / batch;
+      }
+      if (config.prediction() == Prediction.LOGITS) {
+        System.arraycopy(du, 0, dOut, b * k, k);
+      } else {
+        // uhat = p W with p = softmax(l): dp_m = sum_j du_j W[m][j]; dl_m = p_m (dp_m - p . dp)
+        double[] p = softmax(row);
+        double[] dp = new double[k];
+        double dot = 0;
+        for (int m = 0; m < k; m++) {
+          double[] wm = embedding.embedding(m);
+          for (int j = 0; j < d; j++) {
+            dp[m] += du[j] * wm[j];
+          }
+          dot += p[m] * dp[m];
+        }
+        for (int m = 0; m < k; m++) {
+          dOut[b * k + m] = p[m] * (dp[m] - dot);
+        }
+      }
+    }
+    INDArray g = Nd4j.create(dOut, new long[] {batch, k}, 'c').castTo(dataType);
+    backward(block, g);
+    return loss / batch;
+  }
+
+  private static double[] softmax(double[] l) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (double v : l) {
+      max = Math.max(max, v);
+    }
+    double[] p = new double[l.length];
+    double sum = 0;
+    for (int i = 0; i < l.length; i++) {
+      p[i] = Math.exp(l[i] - max);
+      sum += p[i];
+    }
+    for (int i = 0; i < l.length; i++) {
+      p[i] /= sum;
+    }
+    return p;
+  }
+
+  /** Returns the batch mean of the prior term KL(q(z_0 | y) || N(0, I)) (no gradient: fixed embedding). */
+  double priorKl(int[] classes) {
+    double kl = 0;
+    for (int y : classes) {
+      kl += DtLoss.priorKl(schedule, embedding.embedding(y));
+    }
+    return kl / classes.length;
+  }
+
+  /**
+   * One training step of block t (spec 2(b), Algorithm 1): draws z_{t-1} from q, computes the
+   * denoising term with its gradients, adds the constant KL and, on the last block, the classifier
+   * term on a fresh draw of z_T with the classifier's gradients.
+   *
+   * @return the block's loss, averaged over the batch
+   */
+  double trainStep(Block block, INDArray x, Labels labels) {
+    INDArray u = clean(labels);
+    INDArray z = draw(u, t - 1, block.rng());
+    double loss = denoise(block, x, labels.classes(), z) + priorKl(labels.classes());
+    if (readout != null) {
+      INDArray zT = draw(u, steps, block.rng());
+      double[] ce = new double[1];
+      readout.headGradients(zT, labels.classes(), ce);
+      loss += ce[0];
+    }
+    return loss;
+  }
+
+  /**
+   * Inference through block t for both chains: reads z_{t-1} of each from the board (block 1
+   * starts them: a draw of N(0, I) for {@code stochastic}, the prior's mean 0 for {@code
+   * deterministic}), applies the reverse step, publishes z_t, and on the last block returns f_out's
+   * scores of each chain's z_T.
+   */
+  Map<String, INDArray> infer(Block block, INDArray x, Signals signals) {
+    INDArray hx = block.forward(x, false);
+    Map<String, INDArray> scores = new LinkedHashMap<>();
+    for (String chain : CHAINS) {
+      boolean stochastic = chain.equals(NoPropRule.STOCHASTIC);
+      INDArray previous;
+      if (t == 1) {
+        previous = Nd4j.zeros(dataType, x.size(0), embedding.dimension());
+        if (stochastic) {
+          Nd4j.getExecutioner().exec(new GaussianDistribution(previous, 0.0, 1.0), block.rng());
+        }
+      } else {
+        previous = signals.get(block.index() - 1, chain);
+        if (previous == null) {
+          throw new IllegalStateException(
+              "NoProp block t = " + t + " needs z_" + (t - 1) + " of the block before it on the"
+                  + " batch's board; the chain must run from its first block");
+        }
+      }
+      INDArray z = step(head(hx, previous, false, block.rng()), previous, stochastic, block.rng());
+      signals.put(block.index(), chain, z);
+      if (readout != null) {
+        scores.put(chain, readout.scores(z));
+      }
+    }
+    return scores;
+  }
+
+  /**
+   * The reverse step {@code z_t = a_t uhat + b_t z_{t-1} (+ sqrt(c_t) eps)} from the head's output.
+   *
+   * @param out the head's output for z_{t-1}
+   * @param previous z_{t-1}
+   * @param stochastic whether to add the noise term
+   * @param rng the source of eps
+   */
+  INDArray step(INDArray out, INDArray previous, boolean stochastic, Random rng) {
+    INDArray uhat;
+    if (config.prediction() == Prediction.SOFTMAX_EMBEDDING) {
+      INDArray p = Transforms.softmax(out, true);
+      uhat = Nd4j.createUninitialized(dataType, previous.shape(), 'c');
+      Nd4j.gemm(p, embeddingMatrix, uhat, false, false, 1.0, 0.0);
+    } else {
+      uhat = out;
+    }
+    INDArray z = uhat.mul(reverse.a()).addi(previous.mul(reverse.b()));
+    if (stochastic) {
+      INDArray eps = Nd4j.createUninitialized(dataType, previous.shape(), 'c');
+      Nd4j.getExecutioner().exec(new GaussianDistribution(eps, 0.0, 1.0), rng);
+      z.addi(eps.muli(Math.sqrt(reverse.c())));
+    }
+    return z;
+  }
+
+  @Override
+  public void close() {
+    embeddingMatrix.close();
+    if (buffers != null) {
+      buffers.close();
+    }
+  }
+}
