@@ -163,6 +163,27 @@ class ValidateCommandTest {
     assertThat(r.err).as(r.toString()).doesNotContain("internal error", "Exception");
   }
 
+  /** NoProp mistakes are validation errors naming the key, not run-time crashes. */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "trainer.schedule=greedy | trainer.schedule | use trainer.schedule: simultaneous",
+        "trainer.schedule=backprop | trainer.schedule | noprop-dt-backprop.yaml",
+        "model.rule.fusion[3].units=4 | model.blocks[0].layers | rule fusion ends with 4 values",
+        "model.rule.labelResidual[4]={type: dense, units: 8} | model.blocks[0].layers | skip connection",
+        "model.rule.labelStem[0].units=0 | model.rule.labelStem[0].units | found 0",
+        "model.rule.maxSignal=0.5 | model.blocks[0].layers | raise maxSignal",
+        "model.rule.eta=0 | model.rule.eta | found 0",
+        "model.rule.prediction=probabilities | model.rule.prediction | 'probabilities'",
+      })
+  void noPropMistakesAreNamedErrors(String override, String path, String value) {
+    Cli r = Cli.run("validate", "../configs/smoke/noprop-synthetic.yaml", "--set", override);
+    assertThat(r.exit).as(r.toString()).isEqualTo(2);
+    assertThat(r.err).as(r.toString()).contains(" " + path + " ").contains(value);
+    assertThat(r.err).as(r.toString()).doesNotContain("internal error", "Exception");
+  }
+
   @Test
   void aCifar10ConfigValidatesWithoutItsFiles() {
     Cli r = Cli.run("validate", SMOKE, "--set", "data={type: cifar10, path: no/such/dir, validation: 5000}");
