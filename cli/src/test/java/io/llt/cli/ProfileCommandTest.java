@@ -39,6 +39,35 @@ class ProfileCommandTest {
     assertThat(Files.readString(out.resolve("report.html")).split("<svg", -1)).hasSize(5);
   }
 
+  /**
+   * A NoProp model cannot be its own backprop baseline: profile says so and takes the baseline's
+   * config; every denoising block's measured step is its estimate within 20%.
+   */
+  @Test
+  void noPropIsProfiledAgainstItsOwnBaselineConfig() throws Exception {
+    String np = "../configs/smoke/noprop-synthetic.yaml";
+    Cli refused = Cli.run("profile", np, "--steps", "2", "--out", tmp.resolve("x").toString());
+    assertThat(refused.exit).as(refused.toString()).isEqualTo(2);
+    assertThat(refused.err).contains("cannot be its own backprop baseline", "--baseline");
+    Path out = tmp.resolve("noprop");
+    Cli r =
+        Cli.run("profile", np, "--steps", "3", "--warmup", "1", "--baseline",
+            "../configs/smoke/noprop-synthetic-backprop.yaml", "--out", out.toString());
+    assertThat(r.exit).as(r.toString()).isZero();
+    JsonNode j = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+    assertThat(j.at("/local/blocks")).hasSize(3);
+    assertThat(j.at("/backprop/blocks")).hasSize(1);
+    for (JsonNode b : j.at("/local/blocks")) {
+      double ratio = b.get("measuredPeakBytes").asDouble() / b.get("estimatedPeakBytes").asDouble();
+      assertThat(ratio).as(b.get("blockId").asText()).isBetween(0.8, 1.2);
+    }
+    Cli both =
+        Cli.run("profile", np, "--baseline", "../configs/smoke/noprop-synthetic-backprop.yaml",
+            "--depths", "2");
+    assertThat(both.exit).isEqualTo(2);
+    assertThat(both.err).contains("cannot be combined with --baseline");
+  }
+
   @Test
   void aBudgetBelowTheEstimateStopsBeforeTrainingWithExitCode4() {
     Cli r =

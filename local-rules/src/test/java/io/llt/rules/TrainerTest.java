@@ -116,6 +116,21 @@ class TrainerTest {
         assertThat(e).hasSize(12);
         assertThat(e.get(4).activeBlock()).isEqualTo("b2");
         assertThat(e.get(4).blocks().get(0).loss()).as("b1 is frozen while b2 trains").isNaN();
+        assertThat(e.get(4).blocks().get(0).seconds()).as("no step time while frozen").isZero();
+      }
+      for (EpochMetrics m : e) {
+        double steps = 0;
+        for (var b : m.blocks()) {
+          steps += b.seconds();
+          if (!Double.isNaN(b.loss())) {
+            assertThat(b.seconds()).as(s + " step time of a training block").isPositive();
+          }
+          assertThat(b.seconds()).as(s + " one block's step time").isLessThanOrEqualTo(m.trainSeconds());
+        }
+        if (s != Schedule.PIPELINED) {
+          // on one thread the blocks' step times add up within the epoch (stages overlap)
+          assertThat(steps).as(s + " block step times").isLessThanOrEqualTo(m.trainSeconds());
+        }
       }
     }
   }

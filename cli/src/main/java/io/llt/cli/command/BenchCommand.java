@@ -150,10 +150,26 @@ public final class BenchCommand implements Callable<Integer> {
       return convRates(experiment, base, out, log);
     }
     List<Schedule> todo = schedules;
-    if (todo == null || todo.isEmpty()) {
+    boolean defaults = todo == null || todo.isEmpty();
+    if (defaults) {
       todo = new ArrayList<>(List.of(base.trainer().schedule()));
       if (base.trainer().schedule() != Schedule.BACKPROP) {
         todo.add(Schedule.BACKPROP);
+      }
+    }
+    for (Schedule s : new ArrayList<>(todo)) {
+      ExperimentConfig c = base.withTrainer(base.trainer().withSchedule(s));
+      List<GraphBuilder.Issue> issues =
+          new GraphBuilder(experiment.registry()).validate(c, c.inputShape());
+      if (issues.isEmpty()) {
+        continue;
+      }
+      String why = issues.get(0).path() + " " + issues.get(0).message();
+      if (defaults && s == Schedule.BACKPROP) {
+        log.println("backprop not measured: " + why + "; bench the baseline's own config");
+        todo.remove(s);
+      } else {
+        throw new BadInputException(config + ": cannot bench schedule " + s.name().toLowerCase(java.util.Locale.ROOT) + ": " + why);
       }
     }
     if (todo.contains(Schedule.GREEDY)) {

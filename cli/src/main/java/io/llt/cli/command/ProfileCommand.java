@@ -94,6 +94,14 @@ public final class ProfileCommand implements Callable<Integer> {
   List<Integer> depths;
 
   @Option(
+      names = "--baseline",
+      paramLabel = "CONFIG",
+      description =
+          "The backprop baseline's own config (same data; trained under backprop), for rules whose"
+              + " graph cannot itself be trained end to end (noprop). Default: CONFIG under backprop.")
+  Path baseline;
+
+  @Option(
       names = "--out",
       paramLabel = "DIR",
       description = "Where the report goes (default: runs/profile-<name>-<time>).")
@@ -126,12 +134,35 @@ public final class ProfileCommand implements Callable<Integer> {
           config + ": trainer.schedule is " + base.trainer().schedule().name().toLowerCase(Locale.ROOT)
               + "; profile a simultaneous or pipelined config (the backprop baseline is added)");
     }
+    ExperimentConfig bp;
+    if (baseline != null) {
+      if (depths != null) {
+        throw new BadInputException(
+            "--depths repeats the config's last block under both schedules; it cannot be combined"
+                + " with --baseline");
+      }
+      ExperimentConfig b = experiment.load(baseline, overrides).config();
+      if (!b.data().equals(base.data())) {
+        throw new BadInputException(
+            baseline + ": the baseline's data must be " + config + "'s; found a different data"
+                + " section");
+      }
+      bp = b.withTrainer(b.trainer().withSchedule(Schedule.BACKPROP));
+    } else {
+      bp = base.withTrainer(base.trainer().withSchedule(Schedule.BACKPROP));
+      List<GraphBuilder.Issue> issues =
+          new GraphBuilder(experiment.registry()).validate(bp, bp.inputShape());
+      if (!issues.isEmpty()) {
+        throw new BadInputException(
+            config + ": cannot be its own backprop baseline (" + issues.get(0).path() + " "
+                + issues.get(0).message() + "); pass --baseline with the baseline's config");
+      }
+    }
     DataSplits data =
         RunSupport.loadData(base, config.toAbsolutePath().getParent(), dataOptions.offline, log);
     experiment.checkMemoryBudget(base);
     Measured local = profile(experiment, base, data, log);
-    Measured backprop =
-        profile(experiment, base.withTrainer(base.trainer().withSchedule(Schedule.BACKPROP)), data, log);
+    Measured backprop = profile(experiment, bp, data, log);
     List<ProfileReport.DepthPoint> sweep = new ArrayList<>();
     if (depths != null) {
       for (int d : depths) {

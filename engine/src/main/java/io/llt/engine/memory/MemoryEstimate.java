@@ -282,7 +282,8 @@ public record MemoryEstimate(
    * allocation is a rule's fixed buffer that exists only as an array ({@link RuleState#buffers()},
    * for example Forward-Forward's peer-normalisation mean, one row of the block's width), which is
    * released at once. Also estimates the fused backprop baseline over the same layers when the
-   * registry knows the {@code backprop} rule. The config must have passed {@link
+   * registry knows the {@code backprop} rule and every block's rule can be trained end to end
+   * ({@link LocalRule#scheduleProblem}; not NoProp's). The config must have passed {@link
    * GraphBuilder#validate}.
    *
    * @param config the experiment config
@@ -303,8 +304,14 @@ public record MemoryEstimate(
     List<BlockConfig> blocks = config.model().blocks();
     int n = blocks.size();
     Optional<LocalRuleConfig> bpRule = backpropRule(config.model().rule(), registry);
+    // a graph whose rules cannot be trained end to end (NoProp's blocks each read the image) has
+    // no fused baseline over the same layers
+    boolean fusable =
+        blocks.stream()
+            .map(b -> b.rule() != null ? b.rule() : config.model().rule())
+            .allMatch(r -> r == null || r.build().scheduleProblem(Schedule.BACKPROP) == null);
     BlockEstimate fused =
-        bpRule.isPresent()
+        bpRule.isPresent() && fusable
             ? fused(config, inputShape, numClasses, dataType, bpRule.get())
             : null;
     Schedule schedule = config.trainer().schedule();

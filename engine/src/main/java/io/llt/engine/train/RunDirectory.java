@@ -80,6 +80,7 @@ public final class RunDirectory {
       o.put("block", b.blockId());
       o.put("loss", b.loss());
       o.put("learningRate", b.learningRate());
+      o.put("seconds", b.seconds());
       sb.append(JSON_LINE.writeValueAsString(o)).append('\n');
     }
     ObjectNode o = JSON_LINE.createObjectNode();

@@ -56,6 +56,8 @@ public final class Trainer {
   private final List<Phase> phases;
   private PipelineStats lastPipelineStats;
   private FrozenFeatures frozen;
+  /** Per block, the nanoseconds of its training steps in the current epoch (stage threads add too). */
+  private volatile AtomicLongArray stepNanos;
 
   /**
    * A run of consecutive blocks that train together for some trainer epochs.
@@ -209,7 +211,10 @@ public final class Trainer {
       }
       List<BlockMetrics> bm = new ArrayList<>();
       for (int i = 0; i < graph.blocks().size(); i++) {
-        bm.add(new BlockMetrics(graph.blocks().get(i).id(), run.losses()[i], run.rates()[i]));
+        bm.add(
+            new BlockMetrics(
+                graph.blocks().get(i).id(), run.losses()[i], run.rates()[i],
+                run.blockSeconds()[i]));
       }
       long peak = probe == null ? -1 : probe.peakNativeBytes();
       EpochMetrics m =
@@ -258,9 +263,15 @@ public final class Trainer {
    * @param samples examples processed
    * @param seconds wall time of the sweep
    * @param frozenFeatureSeconds wall time spent computing cached frozen outputs before the sweep
+   * @param blockSeconds per block, the wall time of its training steps
    */
   public record EpochRun(
-      double[] losses, double[] rates, long samples, double seconds, double frozenFeatureSeconds) {}
+      double[] losses,
+      double[] rates,
+      long samples,
+      double seconds,
+      double frozenFeatureSeconds,
+      double[] blockSeconds) {}
 
   /** Returns true when any of the first {@code blocks} blocks contributes class scores. */
   private boolean hasScores(int blocks) {
@@ -380,6 +391,7 @@ public final class Trainer {
     Iterator<Batch> it = Batches.shuffled(trainSplit, batchSize, Seeds.derive(seed, "shuffle", t));
     AtomicLongArray sums = new AtomicLongArray(n);
     AtomicLongArray steps = new AtomicLongArray(n);
+    stepNanos = new AtomicLongArray(n);
     long start = System.nanoTime();
     long samples;
     if (config.trainer().schedule() == Schedule.PIPELINED) {
@@ -400,7 +412,11 @@ public final class Trainer {
       means[i] = steps.get(i) == 0 ? Double.NaN : Double.longBitsToDouble(sums.get(i)) / steps.get(i);
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    return new EpochRun(means, rates, samples, seconds, cacheSeconds);
+    double[] blockSeconds = new double[n];
+    for (int i = 0; i < n; i++) {
+      blockSeconds[i] = stepNanos.get(i) / 1e9;
+    }
+    return new EpochRun(means, rates, samples, seconds, cacheSeconds, blockSeconds);
   }
 
   /** The simultaneous and greedy sweep: every batch through the blocks in order, on this thread. */
@@ -529,6 +545,7 @@ public final class Trainer {
       UnaryOperator<INDArray> sink,
       int epoch,
       int batch) {
+    long t0 = System.nanoTime();
     try (MemoryWorkspace ws = b.openWorkspace()) {
       StepResult r = b.rule().step(b, b.state(), x, labels, signals);
       if (!Double.isFinite(r.loss())) {
@@ -543,6 +560,9 @@ public final class Trainer {
       }
       if (tracker != null) {
         tracker.record(b.index(), MemoryPhase.UPDATE, b.fixedBytes(), ws.getPrimaryOffset());
+      }
+      if (stepNanos != null) {
+        stepNanos.addAndGet(b.index(), System.nanoTime() - t0);
       }
       return new StepResult(out, r.loss());
     }
