@@ -22,6 +22,8 @@ import io.llt.engine.spi.Labels;
 import io.llt.engine.spi.LayerConfig;
 import io.llt.engine.spi.Signals;
 import io.llt.engine.testing.NativeLeakCheck;
+import io.llt.engine.train.Checkpoints;
+import io.llt.engine.train.RunDirectory;
 import io.llt.engine.train.Trainer;
 import io.llt.engine.train.TrainingResult;
 import io.llt.layers.activation.Activation;
@@ -350,6 +352,76 @@ class NoPropRuleTest {
             .isInstanceOf(IllegalStateException.class)
             .hasMessageContaining("needs z_1");
       }
+    }
+  }
+
+  private static float[] state(BlockGraph g) {
+    List<float[]> parts = new ArrayList<>();
+    int n = 0;
+    for (Block b : g.blocks()) {
+      float[] v = snapshot(b);
+      parts.add(v);
+      n += v.length;
+    }
+    float[] out = new float[n];
+    int off = 0;
+    for (float[] v : parts) {
+      System.arraycopy(v, 0, out, off, v.length);
+      off += v.length;
+    }
+    return out;
+  }
+
+  /** The deterministic readout's scores of a graph on {@code x}: uses every batch-norm statistic. */
+  private static double[] deterministicScores(BlockGraph g, INDArray x) {
+    try (Signals signals = new Signals()) {
+      double[] out = null;
+      for (Block b : g.blocks()) {
+        try (MemoryWorkspace ws = b.openWorkspace()) {
+          var inf = b.rule().infer(b, b.state(), x, signals);
+          INDArray s = inf.scores().get(NoPropRule.DETERMINISTIC);
+          if (s != null) {
+            out = s.dup('c').data().asDouble();
+          }
+        }
+      }
+      return out;
+    }
+  }
+
+  /**
+   * A run resumed from its epoch-1 checkpoint (parameters, optimizer state, the label path's and
+   * fusion's batch-norm statistics) ends bit-identical to the uninterrupted run; and the pipelined
+   * schedule, each block on its own stage thread, trains the very same parameters as simultaneous.
+   */
+  @Test
+  void resumesExactlyAndPipelinesBitIdentically() throws Exception {
+    ExperimentConfig c = config(rule(false, Prediction.SOFTMAX_EMBEDDING), 3, 2);
+    DataSplits data =
+        c.data().load(new DataContext(tmp, Map.of(), tmp, tmp, false, DataType.FLOAT, c.seed()));
+    RunDirectory dir = new RunDirectory(tmp.resolve("run"));
+    float[] uninterrupted;
+    double[] scores;
+    INDArray x = gaussian(DataType.FLOAT, 7, FEATURES, 12);
+    try (BlockGraph g = graph(c, DataType.FLOAT)) {
+      new Trainer(c, g, data, dir, new io.llt.engine.train.TrainingListener() {}, null).fit(0);
+      uninterrupted = state(g);
+      scores = deterministicScores(g, x);
+    }
+    try (BlockGraph g = graph(c, DataType.FLOAT)) {
+      assertThat(Checkpoints.restore(dir.checkpointPath(1), g)).isEqualTo(1);
+      new Trainer(c, g, data, null, new io.llt.engine.train.TrainingListener() {}, null).fit(1);
+      assertThat(state(g)).as("resumed after epoch 1").containsExactly(uninterrupted);
+      assertThat(deterministicScores(g, x)).as("inference after the resume").containsExactly(scores);
+    }
+    ExperimentConfig p =
+        c.withTrainer(
+            new TrainerConfig(
+                Schedule.PIPELINED, 2, 20, null, c.trainer().optimizer(), 0, null, 3, null, null,
+                null));
+    try (BlockGraph g = graph(p, DataType.FLOAT)) {
+      new Trainer(p, g, data, null, new io.llt.engine.train.TrainingListener() {}, null).fit(0);
+      assertThat(state(g)).as("pipelined, 3 stages").containsExactly(uninterrupted);
     }
   }
 
