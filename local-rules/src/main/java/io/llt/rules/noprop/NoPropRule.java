@@ -253,7 +253,7 @@ public final class NoPropRule implements LocalRule {
       image *= d;
     }
     try {
-      NoPropState.Stacks.build(config, image, context.numClasses(), DataType.FLOAT);
+      NoPropState.head(config, image, context.numClasses(), DataType.FLOAT, false);
     } catch (IllegalArgumentException e) {
       out.add(e.getMessage());
     }

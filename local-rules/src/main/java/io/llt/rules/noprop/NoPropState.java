@@ -3,13 +3,10 @@ package io.llt.rules.noprop;
 import io.llt.engine.graph.Block;
 import io.llt.engine.spi.BlockContext;
 import io.llt.engine.spi.Labels;
-import io.llt.engine.spi.Layer;
-import io.llt.engine.spi.LayerConfig;
 import io.llt.engine.spi.RuleState;
 import io.llt.engine.spi.Signals;
 import io.llt.rules.common.SoftmaxHead;
 import io.llt.rules.noprop.NoPropRule.Prediction;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,87 +22,38 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * One NoProp-DT block's state: its label path and fusion layers (the image path is the block's
- * own layers), the fixed label embedding, and on the last block the classifier f_out. The layers'
- * parameters live in the block's flat parameter vector after the image path's, so the block's
- * optimizer updates all of them; their batch-norm running statistics are this state's {@link
- * #buffers()} and are checkpointed with the block. See {@link NoPropRule} for the equations.
+ * One NoProp-DT block's state: its label path and fusion ({@link DenoiserHead}; the image path is
+ * the block's own layers), the fixed label embedding, and on the last block the classifier f_out.
+ * The head's parameters live in the block's flat parameter vector after the image path's, so the
+ * block's optimizer updates all of them; their batch-norm running statistics are this state's
+ * {@link #buffers()} and are checkpointed with the block. See {@link NoPropRule} for the
+ * equations.
  */
 final class NoPropState implements RuleState {
   /**
-   * The label path and the fusion of one block, built for their input shapes.
+   * Builds the label path and fusion of a DT block, throwing {@link IllegalArgumentException}
+   * naming the rule's key when they do not fit.
    *
-   * @param stem the label path's first layers, on z {@code [d]}
-   * @param residual the layers the skip connection goes around (may be empty)
-   * @param fusion the layers on {@code [image features, label features]}
-   * @param imageWidth the width of the image path's output
-   * @param labelWidth the width of the label path's output
+   * @param allocate false to check the shapes only
    */
-  record Stacks(
-      List<Layer> stem, List<Layer> residual, List<Layer> fusion, long imageWidth, long labelWidth) {
-
-    /**
-     * Builds the stacks, throwing {@link IllegalArgumentException} with a message naming the
-     * rule's key when a layer does not fit its input or the shapes do not join up.
-     *
-     * @param config the rule's config
-     * @param imageWidth the width of the image path's output
-     * @param classes the number of classes C (the one-hot embedding's dimension d)
-     * @param dataType the data type of the layers
-     */
-    static Stacks build(NoPropRule.Config config, long imageWidth, int classes, DataType dataType) {
-      long d = classes;
-      List<Layer> stem = stack("labelStem", config.labelStem(), new long[] {d}, dataType);
-      long[] stemOut = stem.get(stem.size() - 1).outputShape();
-      List<Layer> residual = stack("labelResidual", config.labelResidual(), stemOut, dataType);
-      if (!residual.isEmpty()) {
-        long[] resOut = residual.get(residual.size() - 1).outputShape();
-        if (!Arrays.equals(resOut, stemOut)) {
-          throw new IllegalArgumentException(
-              "rule labelResidual ends with shape " + Arrays.toString(resOut)
-                  + " but the skip connection adds it to labelStem's output "
-                  + Arrays.toString(stemOut) + "; make its last layer output "
-                  + Arrays.toString(stemOut));
-        }
-      }
-      long labelWidth = size(stemOut);
-      List<Layer> fusion =
-          stack("fusion", config.fusion(), new long[] {imageWidth + labelWidth}, dataType);
-      long out = size(fusion.get(fusion.size() - 1).outputShape());
-      long want = config.prediction() == Prediction.SOFTMAX_EMBEDDING ? classes : d;
-      if (out != want) {
-        throw new IllegalArgumentException(
-            "rule fusion ends with " + out + " values but prediction "
-                + config.prediction().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')
-                + " needs " + want + " (one per "
-                + (config.prediction() == Prediction.SOFTMAX_EMBEDDING ? "class" : "embedding value")
-                + "); make the last fusion layer output " + want);
-      }
-      return new Stacks(stem, residual, fusion, imageWidth, labelWidth);
-    }
-
-    private static List<Layer> stack(
-        String key, List<LayerConfig> configs, long[] input, DataType dataType) {
-      List<Layer> out = new ArrayList<>();
-      long[] shape = input;
-      for (int j = 0; j < configs.size(); j++) {
-        try {
-          Layer l = configs.get(j).build(shape, dataType);
-          out.add(l);
-          shape = l.outputShape();
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException("rule " + key + "[" + j + "]: " + e.getMessage(), e);
-        }
-      }
-      return out;
-    }
-
-    List<Layer> all() {
-      List<Layer> out = new ArrayList<>(stem);
-      out.addAll(residual);
-      out.addAll(fusion);
-      return out;
-    }
+  static DenoiserHead head(
+      NoPropRule.Config config, long imageWidth, int classes, DataType dataType, boolean allocate) {
+    boolean softmax = config.prediction() == Prediction.SOFTMAX_EMBEDDING;
+    return DenoiserHead.build(
+        config.labelStem(),
+        config.labelResidual(),
+        List.of(),
+        0,
+        config.fusion(),
+        new DenoiserHead.FusionOutput(
+            classes,
+            softmax
+                ? "prediction softmax-embedding (one logit per class)"
+                : "prediction logits (one value per embedding value)"),
+        imageWidth,
+        classes,
+        dataType,
+        allocate);
   }
 
   private static final String[] CHAINS = {NoPropRule.STOCHASTIC, NoPropRule.DETERMINISTIC};
@@ -116,11 +64,10 @@ final class NoPropState implements RuleState {
   private final NoiseSchedule schedule;
   private final DtSampler.Coefficients reverse;
   private final LabelEmbedding embedding;
-  private final Stacks stacks;
+  private final DenoiserHead head;
   private final SoftmaxHead readout;
   private final DataType dataType;
   private final INDArray embeddingMatrix;
-  private final INDArray buffers;
 
   /** Creates the state of block {@code context.index() + 1} of a chain of {@code context.blockCount()}. */
   NoPropState(NoPropRule.Config config, BlockContext context, NoiseSchedule schedule) {
@@ -131,18 +78,12 @@ final class NoPropState implements RuleState {
     this.reverse = new DtSampler(schedule, false).coefficients(t);
     this.embedding = LabelEmbedding.oneHot(context.numClasses());
     this.dataType = context.dataType();
-    this.stacks = Stacks.build(config, context.outputSize(), context.numClasses(), dataType);
+    this.head = head(config, context.outputSize(), context.numClasses(), dataType, true);
     this.readout =
         t == steps
             ? new SoftmaxHead(
                 embedding.dimension(), context.numClasses(), true, SoftmaxHead.Init.UNIFORM_FAN_IN)
             : null;
-    long nb = 0;
-    for (Layer l : stacks.all()) {
-      nb += l.numBuffers();
-    }
-    // the embedding and the batch-norm statistics are a few KB, allocated with the state so that
-    // the memory estimate (which never binds a state) sees the buffers
     try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
       double[][] w = new double[embedding.classes()][];
       for (int k = 0; k < w.length; k++) {
@@ -153,14 +94,6 @@ final class NoPropState implements RuleState {
       if (embeddingMatrix != host) {
         host.close();
       }
-      this.buffers = nb == 0 ? null : Nd4j.zeros(dataType, 1, nb);
-    }
-    long off = 0;
-    for (Layer l : stacks.all()) {
-      if (l.numBuffers() > 0) {
-        l.bindBuffers(slice(buffers, off, l.numBuffers()));
-        off += l.numBuffers();
-      }
     }
   }
 
@@ -168,22 +101,9 @@ final class NoPropState implements RuleState {
     return flat.get(NDArrayIndex.all(), NDArrayIndex.interval(off, off + n));
   }
 
-  private static long size(long[] shape) {
-    long n = 1;
-    for (long v : shape) {
-      n *= v;
-    }
-    return n;
-  }
-
   /** Returns the block's time index t, in [1, T]. */
   int t() {
     return t;
-  }
-
-  /** Returns the label path and fusion layers. */
-  Stacks stacks() {
-    return stacks;
   }
 
   /** Returns the classifier f_out (last block only), or null. */
@@ -193,23 +113,13 @@ final class NoPropState implements RuleState {
 
   @Override
   public long numParams() {
-    long n = 0;
-    for (Layer l : stacks.all()) {
-      n += l.numParams();
-    }
-    return n + (readout == null ? 0 : readout.numParams());
+    return head.numParams() + (readout == null ? 0 : readout.numParams());
   }
 
   @Override
   public void bind(INDArray params, INDArray grads) {
-    long off = 0;
-    for (Layer l : stacks.all()) {
-      long n = l.numParams();
-      if (n > 0) {
-        l.bind(slice(params, off, n), slice(grads, off, n));
-      }
-      off += n;
-    }
+    long off = head.numParams();
+    head.bind(slice(params, 0, off), slice(grads, 0, off));
     if (readout != null) {
       long n = readout.numParams();
       readout.bind(slice(params, off, n), slice(grads, off, n));
@@ -218,11 +128,7 @@ final class NoPropState implements RuleState {
 
   @Override
   public void initialize(SplittableRandom rng) {
-    for (Layer l : stacks.all()) {
-      if (l.numParams() > 0) {
-        l.initialize(new SplittableRandom(rng.nextLong()));
-      }
-    }
+    head.initialize(rng);
     if (readout != null) {
       readout.initialize(new SplittableRandom(rng.nextLong()));
     }
@@ -230,50 +136,26 @@ final class NoPropState implements RuleState {
 
   @Override
   public INDArray buffers() {
-    return buffers;
+    return head.buffers();
   }
 
   /**
    * Counts per example, in elements: the clean embeddings u, the noise and sqrt(abar) u for the
-   * draw of z_{t-1}; every label-path and fusion layer's working values (the stem's first layer
-   * with parameters and those below it get no input gradient, the rest do); the skip connection's
-   * sum and its gradient's sum, the concatenation and the two columns of its gradient; the logits'
-   * host copy and dl (built as DOUBLE, then cast); the zeros the ablation feeds; on the last block the draw of z_T (two more
-   * d-sized arrays) and the classifier head's own count.
+   * draw of z_{t-1}; the head's own count ({@link DenoiserHead#workingValuesPerExample}); the
+   * logits' host copy and dl (built as DOUBLE, then cast); the zeros the ablation feeds; on the
+   * last block the draw of z_T (two more d-sized arrays) and the classifier head's own count.
    */
   @Override
   public long workingValuesPerExample() {
     long d = embedding.dimension();
     long w = dataType.width();
-    long n = 3 * d + (config.zeroLabelInput() ? d : 0);
-    int first = firstWithParams(stacks.stem());
-    for (int i = 0; i < stacks.stem().size(); i++) {
-      n += stacks.stem().get(i).workingValuesPerExample(i > first);
-    }
-    for (Layer l : stacks.residual()) {
-      n += l.workingValuesPerExample(true);
-    }
-    for (Layer l : stacks.fusion()) {
-      n += l.workingValuesPerExample(true);
-    }
-    long s = stacks.labelWidth();
-    long a = stacks.imageWidth();
-    n += stacks.residual().isEmpty() ? 0 : 2 * s;
-    n += (a + s) + a + s;
-    long out = size(stacks.fusion().get(stacks.fusion().size() - 1).outputShape());
+    long n = 3 * d + (config.zeroLabelInput() ? d : 0) + head.workingValuesPerExample();
+    long out = head.outputWidth();
     n += out + out * 8 / w + (w == 8 ? 0 : out);
     if (readout != null) {
       n += 2 * d + readout.workingValuesPerExample();
     }
     return n;
-  }
-
-  private static int firstWithParams(List<Layer> layers) {
-    int first = 0;
-    while (first < layers.size() - 1 && layers.get(first).numParams() == 0) {
-      first++;
-    }
-    return first;
   }
 
   /** Returns u = onehot(y) W_Embed, {@code [batch, d]}. */
@@ -293,56 +175,13 @@ final class NoPropState implements RuleState {
   }
 
   /**
-   * The label path and the fusion on image features {@code hx} and noisy labels {@code z}: returns
-   * the fusion's output (logits, or the prediction itself under {@code prediction: logits}).
+   * The label path and the fusion on image features {@code hx} and noisy labels {@code z} (zeros
+   * under the ablation): returns the fusion's output (logits, or the prediction itself under
+   * {@code prediction: logits}).
    */
   INDArray head(INDArray hx, INDArray z, boolean training, Random rng) {
-    INDArray h = config.zeroLabelInput() ? Nd4j.zeros(dataType, z.shape()) : z;
-    for (Layer l : stacks.stem()) {
-      h = l.forward(h, training, rng);
-    }
-    if (!stacks.residual().isEmpty()) {
-      INDArray r = h;
-      for (Layer l : stacks.residual()) {
-        r = l.forward(r, training, rng);
-      }
-      h = h.add(r);
-    }
-    INDArray f = Nd4j.concat(1, hx, h);
-    for (Layer l : stacks.fusion()) {
-      f = l.forward(f, training, rng);
-    }
-    return f;
-  }
-
-  /**
-   * Back-propagates dL/d(head output) through the fusion, the label path and, through {@link
-   * Block#backward}, the image path; writes every gradient of the block but the readout's.
-   */
-  void backward(Block block, INDArray dOut) {
-    INDArray g = dOut;
-    List<Layer> fusion = stacks.fusion();
-    for (int i = fusion.size() - 1; i >= 0; i--) {
-      g = fusion.get(i).backward(g, true);
-    }
-    long a = stacks.imageWidth();
-    long s = stacks.labelWidth();
-    INDArray dhx = g.get(NDArrayIndex.all(), NDArrayIndex.interval(0, a)).dup('c');
-    INDArray dh = g.get(NDArrayIndex.all(), NDArrayIndex.interval(a, a + s)).dup('c');
-    if (!stacks.residual().isEmpty()) {
-      INDArray gr = dh;
-      List<Layer> res = stacks.residual();
-      for (int i = res.size() - 1; i >= 0; i--) {
-        gr = res.get(i).backward(gr, true);
-      }
-      dh = dh.add(gr);
-    }
-    List<Layer> stem = stacks.stem();
-    int first = firstWithParams(stem);
-    for (int i = stem.size() - 1; i >= first; i--) {
-      dh = stem.get(i).backward(dh, i > first);
-    }
-    block.backward(dhx);
+    INDArray in = config.zeroLabelInput() ? Nd4j.zeros(dataType, z.shape()) : z;
+    return head.forward(hx, in, null, training, rng);
   }
 
   /**
@@ -397,7 +236,7 @@ final class NoPropState implements RuleState {
       }
     }
     INDArray g = Nd4j.create(dOut, new long[] {batch, k}, 'c').castTo(dataType);
-    backward(block, g);
+    head.backward(block, g);
     return loss / batch;
   }
 
@@ -510,8 +349,6 @@ final class NoPropState implements RuleState {
   @Override
   public void close() {
     embeddingMatrix.close();
-    if (buffers != null) {
-      buffers.close();
-    }
+    head.close();
   }
 }

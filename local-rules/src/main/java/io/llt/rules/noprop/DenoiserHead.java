@@ -1,0 +1,337 @@
+package io.llt.rules.noprop;
+
+import io.llt.engine.graph.Block;
+import io.llt.engine.spi.Layer;
+import io.llt.engine.spi.LayerConfig;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.rng.Random;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * The part of a NoProp block that the rule adds to the block's own layers (the image path): the
+ * label path on the noisy label z (a stem, then layers with a skip connection around them),
+ * optionally a time path on a time embedding (CT and FM), and the fusion on the concatenated
+ * {@code [image features, label features (, time features)]} (spec 2(d)). Built from the rule's
+ * layer configs; the layers' parameters are bound into the block's flat vector by the rule state,
+ * and their batch-norm statistics live in this head's {@link #buffers()}.
+ */
+final class DenoiserHead implements AutoCloseable {
+  private final List<Layer> stem;
+  private final List<Layer> residual;
+  private final List<Layer> time;
+  private final List<Layer> fusion;
+  private final long imageWidth;
+  private final long labelWidth;
+  private final long timeWidth;
+  private final DataType dataType;
+  private final INDArray buffers;
+
+  private DenoiserHead(
+      List<Layer> stem,
+      List<Layer> residual,
+      List<Layer> time,
+      List<Layer> fusion,
+      long imageWidth,
+      DataType dataType,
+      boolean allocate) {
+    this.stem = stem;
+    this.residual = residual;
+    this.time = time;
+    this.fusion = fusion;
+    this.imageWidth = imageWidth;
+    this.labelWidth = size(stem.get(stem.size() - 1).outputShape());
+    this.timeWidth = time.isEmpty() ? 0 : size(time.get(time.size() - 1).outputShape());
+    this.dataType = dataType;
+    long nb = 0;
+    for (Layer l : all()) {
+      nb += l.numBuffers();
+    }
+    if (!allocate || nb == 0) {
+      this.buffers = null;
+      return;
+    }
+    // the batch-norm statistics are a few KB, allocated with the head so that the memory estimate
+    // (which never binds a rule state) sees them
+    try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+      this.buffers = Nd4j.zeros(dataType, 1, nb);
+    }
+    long off = 0;
+    for (Layer l : all()) {
+      if (l.numBuffers() > 0) {
+        l.bindBuffers(slice(buffers, off, l.numBuffers()));
+        off += l.numBuffers();
+      }
+    }
+  }
+
+  /**
+   * Builds a head, throwing {@link IllegalArgumentException} with a message naming the rule's key
+   * when a layer does not fit its input or the shapes do not join up.
+   *
+   * @param labelStem the label path's first layers (key {@code labelStem})
+   * @param labelResidual the layers around which the skip connection goes (may be empty)
+   * @param timePath the time path's layers on the time embedding (empty: no time input)
+   * @param timeInput the width of the time embedding the time path reads (ignored without one)
+   * @param fusionLayers the fusion's layers (key {@code fusion})
+   * @param fusionOut the number of values the fusion must end in, and what they are
+   * @param imageWidth the width of the image path's output
+   * @param labelInput the width of the noisy label z (the embedding dimension d)
+   * @param dataType the data type of the layers
+   * @param allocate false to check the shapes only (no buffers are allocated)
+   */
+  static DenoiserHead build(
+      List<LayerConfig> labelStem,
+      List<LayerConfig> labelResidual,
+      List<LayerConfig> timePath,
+      int timeInput,
+      List<LayerConfig> fusionLayers,
+      FusionOutput fusionOut,
+      long imageWidth,
+      long labelInput,
+      DataType dataType,
+      boolean allocate) {
+    List<Layer> stem = stack("labelStem", labelStem, new long[] {labelInput}, dataType);
+    long[] stemOut = stem.get(stem.size() - 1).outputShape();
+    List<Layer> residual = stack("labelResidual", labelResidual, stemOut, dataType);
+    if (!residual.isEmpty()) {
+      long[] resOut = residual.get(residual.size() - 1).outputShape();
+      if (!Arrays.equals(resOut, stemOut)) {
+        throw new IllegalArgumentException(
+            "rule labelResidual ends with shape " + Arrays.toString(resOut)
+                + " but the skip connection adds it to labelStem's output "
+                + Arrays.toString(stemOut) + "; make its last layer output "
+                + Arrays.toString(stemOut));
+      }
+    }
+    List<Layer> time = stack("timePath", timePath, new long[] {timeInput}, dataType);
+    long timeWidth = time.isEmpty() ? 0 : size(time.get(time.size() - 1).outputShape());
+    List<Layer> fusion =
+        stack(
+            "fusion", fusionLayers, new long[] {imageWidth + size(stemOut) + timeWidth}, dataType);
+    long out = size(fusion.get(fusion.size() - 1).outputShape());
+    if (out != fusionOut.values()) {
+      throw new IllegalArgumentException(
+          "rule fusion ends with " + out + " values but " + fusionOut.what() + " needs "
+              + fusionOut.values() + "; make the last fusion layer output " + fusionOut.values());
+    }
+    return new DenoiserHead(stem, residual, time, fusion, imageWidth, dataType, allocate);
+  }
+
+  /**
+   * What the fusion must output.
+   *
+   * @param values how many values per example
+   * @param what the reason, for the error message (for example "prediction softmax-embedding")
+   */
+  record FusionOutput(long values, String what) {}
+
+  private static List<Layer> stack(
+      String key, List<LayerConfig> configs, long[] input, DataType dataType) {
+    List<Layer> out = new ArrayList<>();
+    long[] shape = input;
+    for (int j = 0; j < configs.size(); j++) {
+      try {
+        Layer l = configs.get(j).build(shape, dataType);
+        out.add(l);
+        shape = l.outputShape();
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("rule " + key + "[" + j + "]: " + e.getMessage(), e);
+      }
+    }
+    return out;
+  }
+
+  private static INDArray slice(INDArray flat, long off, long n) {
+    return flat.get(NDArrayIndex.all(), NDArrayIndex.interval(off, off + n));
+  }
+
+  static long size(long[] shape) {
+    long n = 1;
+    for (long v : shape) {
+      n *= v;
+    }
+    return n;
+  }
+
+  /** Returns every layer: stem, residual, time path, fusion. */
+  List<Layer> all() {
+    List<Layer> out = new ArrayList<>(stem);
+    out.addAll(residual);
+    out.addAll(time);
+    out.addAll(fusion);
+    return out;
+  }
+
+  /** Returns the width of the image path's output. */
+  long imageWidth() {
+    return imageWidth;
+  }
+
+  /** Returns the width of the fusion's output. */
+  long outputWidth() {
+    return size(fusion.get(fusion.size() - 1).outputShape());
+  }
+
+  /** Returns the number of trainable parameters of the head's layers. */
+  long numParams() {
+    long n = 0;
+    for (Layer l : all()) {
+      n += l.numParams();
+    }
+    return n;
+  }
+
+  /** Binds the layers to consecutive slices of {@code params} and {@code grads}, from 0. */
+  void bind(INDArray params, INDArray grads) {
+    long off = 0;
+    for (Layer l : all()) {
+      long n = l.numParams();
+      if (n > 0) {
+        l.bind(slice(params, off, n), slice(grads, off, n));
+      }
+      off += n;
+    }
+  }
+
+  /** Initialises every layer with parameters from its own stream of {@code rng}. */
+  void initialize(SplittableRandom rng) {
+    for (Layer l : all()) {
+      if (l.numParams() > 0) {
+        l.initialize(new SplittableRandom(rng.nextLong()));
+      }
+    }
+  }
+
+  /** Returns the layers' batch-norm statistics as one flat vector, or null when there are none. */
+  INDArray buffers() {
+    return buffers;
+  }
+
+  /**
+   * Runs the head: {@code fusion([hx, labelPath(z) (, timePath(te))])}.
+   *
+   * @param hx the image path's output {@code [batch, imageWidth]}
+   * @param z the label path's input {@code [batch, d]}
+   * @param timeEmbedding the time path's input, or null without a time path
+   * @param training training mode (batch statistics, dropout)
+   * @param rng the block's random stream
+   */
+  INDArray forward(INDArray hx, INDArray z, INDArray timeEmbedding, boolean training, Random rng) {
+    INDArray h = z;
+    for (Layer l : stem) {
+      h = l.forward(h, training, rng);
+    }
+    if (!residual.isEmpty()) {
+      INDArray r = h;
+      for (Layer l : residual) {
+        r = l.forward(r, training, rng);
+      }
+      h = h.add(r);
+    }
+    INDArray f;
+    if (time.isEmpty()) {
+      f = Nd4j.concat(1, hx, h);
+    } else {
+      INDArray te = timeEmbedding;
+      for (Layer l : time) {
+        te = l.forward(te, training, rng);
+      }
+      f = Nd4j.concat(1, hx, h, te);
+    }
+    for (Layer l : fusion) {
+      f = l.forward(f, training, rng);
+    }
+    return f;
+  }
+
+  /**
+   * Back-propagates dL/d(head output) of the last training forward through the fusion, the label
+   * path (both branches of the skip connection), the time path and, through {@link
+   * Block#backward}, the block's image path. Neither z nor the time embedding gets a gradient.
+   */
+  void backward(Block block, INDArray dOut) {
+    INDArray g = dOut;
+    for (int i = fusion.size() - 1; i >= 0; i--) {
+      g = fusion.get(i).backward(g, true);
+    }
+    INDArray dhx = g.get(NDArrayIndex.all(), NDArrayIndex.interval(0, imageWidth)).dup('c');
+    INDArray dh =
+        g.get(NDArrayIndex.all(), NDArrayIndex.interval(imageWidth, imageWidth + labelWidth))
+            .dup('c');
+    if (!time.isEmpty()) {
+      long from = imageWidth + labelWidth;
+      INDArray dt =
+          g.get(NDArrayIndex.all(), NDArrayIndex.interval(from, from + timeWidth)).dup('c');
+      backwardStack(time, dt);
+    }
+    if (!residual.isEmpty()) {
+      INDArray gr = dh;
+      for (int i = residual.size() - 1; i >= 0; i--) {
+        gr = residual.get(i).backward(gr, true);
+      }
+      dh = dh.add(gr);
+    }
+    backwardStack(stem, dh);
+    block.backward(dhx);
+  }
+
+  /** Backward through a stack whose input needs no gradient (as {@link Block#backward}). */
+  private static void backwardStack(List<Layer> layers, INDArray g) {
+    int first = firstWithParams(layers);
+    for (int i = layers.size() - 1; i >= first; i--) {
+      g = layers.get(i).backward(g, i > first);
+    }
+  }
+
+  private static int firstWithParams(List<Layer> layers) {
+    int first = 0;
+    while (first < layers.size() - 1 && layers.get(first).numParams() == 0) {
+      first++;
+    }
+    return first;
+  }
+
+  /**
+   * Counts the values per example one training forward and backward of the head allocates: every
+   * layer's working values (the stem's and time path's first layer with parameters and those
+   * below it get no input gradient, the rest do), the skip connection's sum and its gradient's
+   * sum, the concatenation and the columns of its gradient.
+   */
+  long workingValuesPerExample() {
+    long n = 0;
+    n += stackWorking(stem, false);
+    n += stackWorking(time, false);
+    for (Layer l : residual) {
+      n += l.workingValuesPerExample(true);
+    }
+    for (Layer l : fusion) {
+      n += l.workingValuesPerExample(true);
+    }
+    n += residual.isEmpty() ? 0 : 2 * labelWidth;
+    long cat = imageWidth + labelWidth + timeWidth;
+    return n + 2 * cat;
+  }
+
+  private static long stackWorking(List<Layer> layers, boolean inputGrad) {
+    long n = 0;
+    int first = firstWithParams(layers);
+    for (int i = 0; i < layers.size(); i++) {
+      n += layers.get(i).workingValuesPerExample(inputGrad || i > first);
+    }
+    return n;
+  }
+
+  @Override
+  public void close() {
+    if (buffers != null) {
+      buffers.close();
+    }
+  }
+}
