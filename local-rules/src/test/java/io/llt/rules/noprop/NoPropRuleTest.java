@@ -448,4 +448,126 @@ class NoPropRuleTest {
           .isLessThan(r.epochs().get(0).blocks().get(0).loss());
     }
   }
+
+  // ---- NoProp-FM
+
+  private static NoPropFmRule.Config fm(int steps) {
+    return new NoPropFmRule.Config(
+        8,
+        steps,
+        false,
+        List.of(dense(6), bn(), tanh()),
+        List.of(dense(6), bn(), tanh(), dense(6), bn()),
+        List.of(dense(4), tanh()),
+        List.of(dense(5), tanh(), dense(CLASSES)));
+  }
+
+  private static ExperimentConfig fmConfig(NoPropFmRule.Config rule, int epochs) {
+    return new ExperimentConfig(
+        "noprop-fm",
+        5L,
+        new SyntheticConfig(FEATURES, CLASSES, 300, 150, 0, 0.3),
+        new ModelConfig(
+            null, rule, List.of(new BlockConfig("flow", List.of(dense(4), bn(), tanh()), null, null))),
+        new TrainerConfig(
+            Schedule.SIMULTANEOUS, epochs, 20, null,
+            new OptimizerConfig(OptimizerType.ADAM, 1e-2, null, null, null, null, null, null, null),
+            0, null, null, null, null, null),
+        null);
+  }
+
+  /** The sinusoidal time embedding by hand: width 4, so frequencies 1 and 10000^(-1/2). */
+  @Test
+  void timeEmbeddingByHand() {
+    double[] e = NoPropFmRule.timeEmbedding(new double[] {0.0, 0.5}, 4);
+    assertThat(e).containsExactly(
+        new double[] {0, 0, 1, 1, Math.sin(500), Math.sin(5), Math.cos(500), Math.cos(5)},
+        offset(1e-12));
+  }
+
+  /**
+   * The FM loss is {@code mean_b ||v(z_t, x, t) - (u_y - z_0)||^2} with {@code z_t = t u_y + (1 -
+   * t) z_0} computed here on the host, and its gradients (image path, label path, time path,
+   * fusion) match central differences.
+   */
+  @Test
+  void flowLossAndGradientsMatchTheEquation() {
+    try (BlockGraph g = graph(fmConfig(fm(5), 1), DataType.DOUBLE)) {
+      Block b = g.blocks().get(0);
+      FlowState s = (FlowState) b.state();
+      int[] y = {0, 2, 1, 1, 0};
+      double[] t = {0.1, 0.5, 0.9, 0.0, 0.33};
+      INDArray x = gaussian(DataType.DOUBLE, y.length, FEATURES, 1);
+      INDArray u = labels(y, DataType.DOUBLE).oneHot();
+      INDArray z0 = gaussian(DataType.DOUBLE, y.length, CLASSES, 2);
+      double got;
+      try (MemoryWorkspace ws = b.openWorkspace()) {
+        got = s.flow(b, x, u, z0, t);
+      }
+      double[] analytic = b.grads().toDoubleVector();
+      double want = 0;
+      try (MemoryWorkspace ws = b.openWorkspace()) {
+        double[][] zt = new double[y.length][CLASSES];
+        for (int r = 0; r < y.length; r++) {
+          for (int j = 0; j < CLASSES; j++) {
+            zt[r][j] = t[r] * (j == y[r] ? 1 : 0) + (1 - t[r]) * z0.getDouble(r, j);
+          }
+        }
+        INDArray v = s.velocity(b.forward(x, true), Nd4j.create(zt), t, true, b.rng());
+        for (int r = 0; r < y.length; r++) {
+          for (int j = 0; j < CLASSES; j++) {
+            double e = v.getDouble(r, j) - ((j == y[r] ? 1 : 0) - z0.getDouble(r, j));
+            want += e * e;
+          }
+        }
+      }
+      assertThat(got).isCloseTo(want / y.length, offset(1e-12));
+      INDArray p = b.params();
+      double h = 1e-6;
+      int checked = 0;
+      for (int i = 0; i < p.length(); i += 3) {
+        double orig = p.getDouble(0, i);
+        double[] lp = new double[2];
+        for (int k = 0; k < 2; k++) {
+          p.putScalar(0, i, orig + (k == 0 ? h : -h));
+          try (MemoryWorkspace ws = b.openWorkspace()) {
+            lp[k] = s.flow(b, x, u, z0, t);
+          }
+        }
+        p.putScalar(0, i, orig);
+        double numeric = (lp[0] - lp[1]) / (2 * h);
+        double err = Math.abs(numeric - analytic[i]) / Math.max(1e-3, Math.abs(numeric) + Math.abs(analytic[i]));
+        assertThat(err).as("parameter %d: numeric %s analytic %s", i, numeric, analytic[i]).isLessThan(1e-5);
+        checked++;
+      }
+      assertThat(checked).isGreaterThan(60);
+    }
+  }
+
+  /** One FM block trained on synthetic data: both readouts beat chance (1/3) clearly. */
+  @Test
+  void flowMatchingTrainsOnSyntheticData() {
+    ExperimentConfig c = fmConfig(fm(10), 5);
+    DataSplits data =
+        c.data().load(new DataContext(tmp, Map.of(), tmp, tmp, false, DataType.FLOAT, c.seed()));
+    try (BlockGraph g = graph(c, DataType.FLOAT)) {
+      TrainingResult r = new Trainer(c, g, data, null, new io.llt.engine.train.TrainingListener() {}, null).fit(0);
+      assertThat(r.testReadouts()).containsOnlyKeys(NoPropRule.STOCHASTIC, NoPropRule.DETERMINISTIC);
+      assertThat(r.testReadouts().get(NoPropRule.DETERMINISTIC)).isGreaterThan(0.6);
+      assertThat(r.testReadouts().get(NoPropRule.STOCHASTIC)).isGreaterThan(0.5);
+    }
+  }
+
+  /** An FM model must be one block. */
+  @Test
+  void flowMatchingRefusesSeveralBlocks() {
+    ExperimentConfig one = fmConfig(fm(5), 1);
+    List<BlockConfig> two =
+        List.of(one.model().blocks().get(0), new BlockConfig("b2", List.of(dense(4)), null, null));
+    ExperimentConfig c = one.withModel(new ModelConfig(null, one.model().rule(), two));
+    var issues = new GraphBuilder(TypeRegistry.load()).validate(c, new long[] {FEATURES});
+    assertThat(issues).isNotEmpty();
+    assertThat(issues.get(0).path()).isEqualTo("model.blocks[0].layers");
+    assertThat(issues.get(0).message()).contains("one time-conditioned block", "has 2 blocks");
+  }
 }
