@@ -50,7 +50,7 @@ class ConfigPropertiesTest {
       @ForAll boolean sumReadout) {
     LrScheduleConfig lr = new LrScheduleConfig(lrSchedule, null, null, null, lrSchedule == LrScheduleType.MILESTONES ? List.of(0.5, 0.75) : null);
     OptimizerConfig opt =
-        optimizer == OptimizerType.ADAM
+        optimizer.isAdam()
             ? new OptimizerConfig(optimizer, learningRate, null, null, null, null, null, 1e-4, lr)
             : new OptimizerConfig(optimizer, learningRate, null, null, null, 0.9, true, null, lr);
     ModelConfig model =
