@@ -105,6 +105,33 @@ class TrainCommandTest {
     assertThat(JSON.readTree(e.out).get("testAccuracy").asDouble()).isEqualTo(s.get("testAccuracy").asDouble());
   }
 
+  /**
+   * A NoProp run prints every block's noise level and weight before training, and both its
+   * readouts at the end; {@code llt eval} reports both again, the deterministic one exactly.
+   */
+  @Test
+  void noPropReportsItsScheduleAndBothSamplingReadouts() throws IOException {
+    Path runs = tmp.resolve("runs");
+    Cli r = Cli.run("train", "../configs/smoke/noprop-synthetic.yaml", "--runs-dir", runs.toString());
+    assertThat(r.exit).as(r.toString()).isZero();
+    assertThat(r.out)
+        .contains("note: model.blocks[2] ('t3'): NoProp block t = 3 of T = 3")
+        .contains("at abar_T = 0.99984 (maxSignal 0.9999, not binding)")
+        .contains("stochastic", "deterministic");
+    Path run;
+    try (var dirs = Files.list(runs)) {
+      run = dirs.findFirst().orElseThrow();
+    }
+    JsonNode s = JSON.readTree(run.resolve("summary.json").toFile());
+    assertThat(s.get("testReadouts").fieldNames()).toIterable().containsExactly("stochastic", "deterministic");
+    Cli e = Cli.run("eval", run.toString(), "--json", "--offline");
+    assertThat(e.exit).as(e.toString()).isZero();
+    JsonNode ev = JSON.readTree(e.out).get("testReadouts");
+    assertThat(ev.get("deterministic").asDouble())
+        .isEqualTo(s.get("testReadouts").get("deterministic").asDouble());
+    assertThat(ev.get("stochastic").asDouble()).isBetween(0.0, 1.0);
+  }
+
   @Test
   void resumeAfterAnInterruptionGivesTheSameFinalParameters() throws IOException {
     Path runs = tmp.resolve("runs");
