@@ -32,6 +32,7 @@ final class DenoiserHead implements AutoCloseable {
   private final long timeWidth;
   private final DataType dataType;
   private final INDArray buffers;
+  private final LabelAblation ablation;
 
   private DenoiserHead(
       List<Layer> stem,
@@ -40,7 +41,9 @@ final class DenoiserHead implements AutoCloseable {
       List<Layer> fusion,
       long imageWidth,
       DataType dataType,
+      LabelAblation ablation,
       boolean allocate) {
+    this.ablation = ablation;
     this.stem = stem;
     this.residual = residual;
     this.time = time;
@@ -84,6 +87,7 @@ final class DenoiserHead implements AutoCloseable {
    * @param imageWidth the width of the image path's output
    * @param labelInput the width of the noisy label z (the embedding dimension d)
    * @param dataType the data type of the layers
+   * @param ablation what the label path reads or gives ({@link LabelAblation})
    * @param allocate false to check the shapes only (no buffers are allocated)
    */
   static DenoiserHead build(
@@ -96,6 +100,7 @@ final class DenoiserHead implements AutoCloseable {
       long imageWidth,
       long labelInput,
       DataType dataType,
+      LabelAblation ablation,
       boolean allocate) {
     List<Layer> stem = stack("labelStem", labelStem, new long[] {labelInput}, dataType);
     long[] stemOut = stem.get(stem.size() - 1).outputShape();
@@ -121,7 +126,7 @@ final class DenoiserHead implements AutoCloseable {
           "rule fusion ends with " + out + " values but " + fusionOut.what() + " needs "
               + fusionOut.values() + "; make the last fusion layer output " + fusionOut.values());
     }
-    return new DenoiserHead(stem, residual, time, fusion, imageWidth, dataType, allocate);
+    return new DenoiserHead(stem, residual, time, fusion, imageWidth, dataType, ablation, allocate);
   }
 
   /**
@@ -224,17 +229,7 @@ final class DenoiserHead implements AutoCloseable {
    * @param rng the block's random stream
    */
   INDArray forward(INDArray hx, INDArray z, INDArray timeEmbedding, boolean training, Random rng) {
-    INDArray h = z;
-    for (Layer l : stem) {
-      h = l.forward(h, training, rng);
-    }
-    if (!residual.isEmpty()) {
-      INDArray r = h;
-      for (Layer l : residual) {
-        r = l.forward(r, training, rng);
-      }
-      h = h.add(r);
-    }
+    INDArray h = labelFeatures(z, training, rng);
     INDArray f;
     if (time.isEmpty()) {
       f = Nd4j.concat(1, hx, h);
@@ -249,6 +244,25 @@ final class DenoiserHead implements AutoCloseable {
       f = l.forward(f, training, rng);
     }
     return f;
+  }
+
+  /** The label path's output for z, as the ablation has it. */
+  private INDArray labelFeatures(INDArray z, boolean training, Random rng) {
+    if (ablation == LabelAblation.ZERO_FEATURES) {
+      return Nd4j.zeros(dataType, z.size(0), labelWidth);
+    }
+    INDArray h = ablation == LabelAblation.ZERO_INPUT ? Nd4j.zeros(dataType, z.shape()) : z;
+    for (Layer l : stem) {
+      h = l.forward(h, training, rng);
+    }
+    if (!residual.isEmpty()) {
+      INDArray r = h;
+      for (Layer l : residual) {
+        r = l.forward(r, training, rng);
+      }
+      h = h.add(r);
+    }
+    return h;
   }
 
   /**
@@ -270,6 +284,11 @@ final class DenoiserHead implements AutoCloseable {
       INDArray dt =
           g.get(NDArrayIndex.all(), NDArrayIndex.interval(from, from + timeWidth)).dup('c');
       backwardStack(time, dt);
+    }
+    if (ablation == LabelAblation.ZERO_FEATURES) {
+      // the label path did not run: its gradients stay zero
+      block.backward(dhx);
+      return;
     }
     if (!residual.isEmpty()) {
       INDArray gr = dh;
@@ -302,19 +321,24 @@ final class DenoiserHead implements AutoCloseable {
    * Counts the values per example one training forward and backward of the head allocates: every
    * layer's working values (the stem's and time path's first layer with parameters and those
    * below it get no input gradient, the rest do), the skip connection's sum and its gradient's
-   * sum, the concatenation and the columns of its gradient.
+   * sum, the concatenation and the columns of its gradient; under an ablation the zeros instead of
+   * z or of the label path.
    */
   long workingValuesPerExample() {
     long n = 0;
-    n += stackWorking(stem, false);
     n += stackWorking(time, false);
-    for (Layer l : residual) {
-      n += l.workingValuesPerExample(true);
-    }
     for (Layer l : fusion) {
       n += l.workingValuesPerExample(true);
     }
-    n += residual.isEmpty() ? 0 : 2 * labelWidth;
+    if (ablation == LabelAblation.ZERO_FEATURES) {
+      n += labelWidth;
+    } else {
+      n += stackWorking(stem, false) + (ablation == LabelAblation.ZERO_INPUT ? stem.get(0).inputShape()[0] : 0);
+      for (Layer l : residual) {
+        n += l.workingValuesPerExample(true);
+      }
+      n += residual.isEmpty() ? 0 : 2 * labelWidth;
+    }
     long cat = imageWidth + labelWidth + timeWidth;
     return n + 2 * cat;
   }

@@ -73,15 +73,14 @@ final class FlowState implements RuleState {
 
   /**
    * Counts per example: t, its embedding (a DOUBLE host copy and its cast), z_0, u - z_0 and its
-   * scaled copy, z_t, the zeros of the ablation, the head's own count, and v - target.
+   * scaled copy, z_t, the head's own count, and v - target.
    */
   @Override
   public long workingValuesPerExample() {
     long w = dataType.width();
     long te = config.timeEmbedding();
     long d = classes;
-    return 1 + te * 8 / w + (w == 8 ? 0 : te) + 4 * d + (config.zeroLabelInput() ? d : 0)
-        + head.workingValuesPerExample() + 2 * d;
+    return 1 + te * 8 / w + (w == 8 ? 0 : te) + 4 * d + head.workingValuesPerExample() + 2 * d;
   }
 
   /** Returns the time embedding of each row's t, {@code [rows, timeEmbedding]}. */
@@ -95,8 +94,7 @@ final class FlowState implements RuleState {
    * The head's velocity for noisy labels z at times t (the image features already computed).
    */
   INDArray velocity(INDArray hx, INDArray z, double[] t, boolean training, Random rng) {
-    INDArray in = config.zeroLabelInput() ? Nd4j.zeros(dataType, z.shape()) : z;
-    return head.forward(hx, in, embed(t), training, rng);
+    return head.forward(hx, z, embed(t), training, rng);
   }
 
   /**

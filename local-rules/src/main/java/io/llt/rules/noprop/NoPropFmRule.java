@@ -50,7 +50,8 @@ public final class NoPropFmRule implements LocalRule {
    * @param timeEmbedding the width of the sinusoidal time embedding; default 64 (spec 2(d)); even,
    *     >= 2
    * @param inferenceSteps the Euler steps of inference; default 1000 (the reproductions'); >= 1
-   * @param zeroLabelInput the ablation that feeds zeros to the label path; default false
+   * @param labelAblation {@code none} (default), {@code zero-input} or {@code zero-features}
+   *     ({@link LabelAblation})
    * @param labelStem the label path's first layers, on z ({@code [d]})
    * @param labelResidual the layers the skip connection goes around; may be empty
    * @param timePath the layers on the time embedding, for example FC(64) ReLU
@@ -60,7 +61,7 @@ public final class NoPropFmRule implements LocalRule {
   public record Config(
       Integer timeEmbedding,
       Integer inferenceSteps,
-      Boolean zeroLabelInput,
+      LabelAblation labelAblation,
       List<LayerConfig> labelStem,
       List<LayerConfig> labelResidual,
       List<LayerConfig> timePath,
@@ -75,7 +76,7 @@ public final class NoPropFmRule implements LocalRule {
       }
       inferenceSteps = inferenceSteps == null ? 1000 : inferenceSteps;
       Checks.positive("inferenceSteps", inferenceSteps);
-      zeroLabelInput = zeroLabelInput != null && zeroLabelInput;
+      labelAblation = labelAblation == null ? LabelAblation.NONE : labelAblation;
       Checks.required(
           "labelStem", labelStem, "the label path's first layers, for example"
               + " [{type: dense, units: 256}, {type: batchnorm}, {type: activation, function: relu}]");
@@ -142,6 +143,7 @@ public final class NoPropFmRule implements LocalRule {
         imageWidth,
         classes,
         dataType,
+        config.labelAblation(),
         allocate);
   }
 

@@ -71,8 +71,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * noise, our start from the mean makes the readout a function of the image alone). The last block
  * classifies each chain's z_T with f_out; {@code llt eval} reports both readouts.
  *
- * <p>{@code zeroLabelInput: true} is the ablation of spec 2(g) 7(a): every block's label path
- * reads zeros instead of z_{t-1}, in training and at inference, so the denoising chain can carry
+ * <p>{@code labelAblation} is the ablation of spec 2(g) 7(a), in training and at inference:
+ * {@code zero-input} feeds zeros to every block's label path (the spec's words; degenerate with
+ * batch norm in the label path, see {@link LabelAblation#ZERO_INPUT}), {@code zero-features}
+ * feeds zeros to the fusion in place of the label path. Either way the denoising chain carries
  * nothing and each block is a classifier of the image alone.
  */
 public final class NoPropRule implements LocalRule {
@@ -93,7 +95,9 @@ public final class NoPropRule implements LocalRule {
    *     (the paper's clip is unverified; with the cosine offset 0.008 it does not bind and abar_T =
    *     0.99984); pitfall 2 advises at most 0.99 to bound the last block's weight
    * @param prediction {@code softmax-embedding} (default, the paper's) or {@code logits}
-   * @param zeroLabelInput the ablation that feeds zeros to every block's label path; default false
+   * @param labelAblation {@code none} (default), {@code zero-input} (every label path reads zeros,
+   *     the spec's literal ablation, degenerate with batch norm) or {@code zero-features} (the
+   *     fusion reads zeros in place of the label path); {@link LabelAblation}
    * @param labelStem the label path's first layers, on z ({@code [d]}), for example FC(256), BN,
    *     ReLU
    * @param labelResidual the layers around which the label path has a skip connection (their
@@ -107,7 +111,7 @@ public final class NoPropRule implements LocalRule {
       Double eta,
       Double maxSignal,
       Prediction prediction,
-      Boolean zeroLabelInput,
+      LabelAblation labelAblation,
       List<LayerConfig> labelStem,
       List<LayerConfig> labelResidual,
       List<LayerConfig> fusion)
@@ -122,7 +126,7 @@ public final class NoPropRule implements LocalRule {
             "maxSignal", "must be in (0, 1), found " + maxSignal + "; the spec's clip is 0.9999");
       }
       prediction = prediction == null ? Prediction.SOFTMAX_EMBEDDING : prediction;
-      zeroLabelInput = zeroLabelInput != null && zeroLabelInput;
+      labelAblation = labelAblation == null ? LabelAblation.NONE : labelAblation;
       Checks.required(
           "labelStem", labelStem, "the label path's first layers, for example"
               + " [{type: dense, units: 256}, {type: batchnorm}, {type: relu}]");

@@ -53,6 +53,7 @@ final class NoPropState implements RuleState {
         imageWidth,
         classes,
         dataType,
+        config.labelAblation(),
         allocate);
   }
 
@@ -142,14 +143,13 @@ final class NoPropState implements RuleState {
   /**
    * Counts per example, in elements: the clean embeddings u, the noise and sqrt(abar) u for the
    * draw of z_{t-1}; the head's own count ({@link DenoiserHead#workingValuesPerExample}); the
-   * logits' host copy and dl (built as DOUBLE, then cast); the zeros the ablation feeds; on the
-   * last block the draw of z_T (two more d-sized arrays) and the classifier head's own count.
+   * logits' host copy and dl (built as DOUBLE, then cast); on the last block the draw of z_T (two more d-sized arrays) and the classifier head's own count.
    */
   @Override
   public long workingValuesPerExample() {
     long d = embedding.dimension();
     long w = dataType.width();
-    long n = 3 * d + (config.zeroLabelInput() ? d : 0) + head.workingValuesPerExample();
+    long n = 3 * d + head.workingValuesPerExample();
     long out = head.outputWidth();
     n += out + out * 8 / w + (w == 8 ? 0 : out);
     if (readout != null) {
@@ -175,13 +175,12 @@ final class NoPropState implements RuleState {
   }
 
   /**
-   * The label path and the fusion on image features {@code hx} and noisy labels {@code z} (zeros
-   * under the ablation): returns the fusion's output (logits, or the prediction itself under
-   * {@code prediction: logits}).
+   * The label path and the fusion on image features {@code hx} and noisy labels {@code z} (as the
+   * ablation has it): returns the fusion's output (logits, or the prediction itself under {@code
+   * prediction: logits}).
    */
   INDArray head(INDArray hx, INDArray z, boolean training, Random rng) {
-    INDArray in = config.zeroLabelInput() ? Nd4j.zeros(dataType, z.shape()) : z;
-    return head.forward(hx, in, null, training, rng);
+    return head.forward(hx, z, null, training, rng);
   }
 
   /**

@@ -73,12 +73,12 @@ class NoPropRuleTest {
     return new ActivationLayer.Config(Activation.TANH);
   }
 
-  private static NoPropRule.Config rule(boolean zeroLabelInput, Prediction prediction) {
+  private static NoPropRule.Config rule(LabelAblation ablation, Prediction prediction) {
     return new NoPropRule.Config(
         0.1,
         null,
         prediction,
-        zeroLabelInput,
+        ablation,
         List.of(dense(6), bn(), tanh()),
         List.of(dense(6), bn(), tanh(), dense(6), bn()),
         List.of(dense(5), bn(), tanh(), dense(CLASSES)));
@@ -140,7 +140,7 @@ class NoPropRuleTest {
   @ParameterizedTest
   @EnumSource(Prediction.class)
   void gradientsMatchFiniteDifferences(Prediction prediction) {
-    try (BlockGraph g = graph(config(rule(false, prediction), 3, 1), DataType.DOUBLE)) {
+    try (BlockGraph g = graph(config(rule(LabelAblation.NONE, prediction), 3, 1), DataType.DOUBLE)) {
       Block b = g.blocks().get(1);
       int[] y = {0, 2, 1, 1, 0, 2};
       INDArray x = gaussian(DataType.DOUBLE, y.length, FEATURES, 1);
@@ -179,7 +179,7 @@ class NoPropRuleTest {
    */
   @Test
   void lossTermsMatchTheReferenceFunctions() {
-    try (BlockGraph g = graph(config(rule(false, Prediction.SOFTMAX_EMBEDDING), 4, 1), DataType.DOUBLE)) {
+    try (BlockGraph g = graph(config(rule(LabelAblation.NONE, Prediction.SOFTMAX_EMBEDDING), 4, 1), DataType.DOUBLE)) {
       NoiseSchedule schedule = NoiseSchedule.cosine(4);
       LabelEmbedding emb = LabelEmbedding.oneHot(CLASSES);
       for (Block b : g.blocks()) {
@@ -216,7 +216,7 @@ class NoPropRuleTest {
   @Test
   void reverseStepsOfTheStatesFollowTheMarginals() {
     int steps = 4;
-    try (BlockGraph g = graph(config(rule(false, Prediction.SOFTMAX_EMBEDDING), steps, 1), DataType.DOUBLE)) {
+    try (BlockGraph g = graph(config(rule(LabelAblation.NONE, Prediction.SOFTMAX_EMBEDDING), steps, 1), DataType.DOUBLE)) {
       NoiseSchedule schedule = NoiseSchedule.cosine(steps);
       DtSampler exact = new DtSampler(schedule, true);
       int rows = 40_000;
@@ -268,7 +268,7 @@ class NoPropRuleTest {
    */
   @Test
   void trainingOneBlockLeavesEveryOtherBlockBitIdentical() {
-    try (BlockGraph g = graph(config(rule(false, Prediction.SOFTMAX_EMBEDDING), 3, 1), DataType.FLOAT)) {
+    try (BlockGraph g = graph(config(rule(LabelAblation.NONE, Prediction.SOFTMAX_EMBEDDING), 3, 1), DataType.FLOAT)) {
       int[] y = {0, 1, 2, 2, 1, 0, 1, 2};
       INDArray x = gaussian(DataType.FLOAT, y.length, FEATURES, 5);
       Labels labels = labels(y, DataType.FLOAT);
@@ -320,30 +320,43 @@ class NoPropRuleTest {
     return out;
   }
 
-  /** {@code zeroLabelInput} makes a block's output independent of z; without it, z matters. */
-  @Test
-  void theAblationIgnoresTheNoisyLabel() {
-    for (boolean zero : new boolean[] {true, false}) {
-      try (BlockGraph g = graph(config(rule(zero, Prediction.SOFTMAX_EMBEDDING), 2, 1), DataType.DOUBLE)) {
-        Block b = g.blocks().get(0);
-        NoPropState s = (NoPropState) b.state();
-        INDArray x = gaussian(DataType.DOUBLE, 5, FEATURES, 6);
-        try (MemoryWorkspace ws = b.openWorkspace()) {
-          INDArray hx = b.forward(x, false);
-          INDArray one = s.head(hx, gaussian(DataType.DOUBLE, 5, CLASSES, 7), false, b.rng());
-          INDArray two = s.head(hx, gaussian(DataType.DOUBLE, 5, CLASSES, 8), false, b.rng());
-          assertThat(Arrays.deepEquals(one.toDoubleMatrix(), two.toDoubleMatrix()))
-              .as("zeroLabelInput %s", zero)
-              .isEqualTo(zero);
-        }
+  /**
+   * Both ablations make a block's output independent of z, and zero-features also leaves the
+   * label path without gradient; without an ablation, z matters.
+   */
+  @ParameterizedTest
+  @EnumSource(LabelAblation.class)
+  void theAblationsIgnoreTheNoisyLabel(LabelAblation ablation) {
+    try (BlockGraph g = graph(config(rule(ablation, Prediction.SOFTMAX_EMBEDDING), 2, 1), DataType.DOUBLE)) {
+      Block b = g.blocks().get(0);
+      NoPropState s = (NoPropState) b.state();
+      INDArray x = gaussian(DataType.DOUBLE, 5, FEATURES, 6);
+      try (MemoryWorkspace ws = b.openWorkspace()) {
+        INDArray hx = b.forward(x, false);
+        INDArray one = s.head(hx, gaussian(DataType.DOUBLE, 5, CLASSES, 7), false, b.rng());
+        INDArray two = s.head(hx, gaussian(DataType.DOUBLE, 5, CLASSES, 8), false, b.rng());
+        assertThat(Arrays.deepEquals(one.toDoubleMatrix(), two.toDoubleMatrix()))
+            .as("%s: output independent of z", ablation)
+            .isEqualTo(ablation != LabelAblation.NONE);
       }
+      int[] y = {0, 1, 2, 1};
+      denoise(b, gaussian(DataType.DOUBLE, 4, FEATURES, 9), y, gaussian(DataType.DOUBLE, 4, CLASSES, 10));
+      // the label stem's first dense layer follows the image path's parameters in the block
+      long stemWeights = b.layerParams();
+      double stemGrad = 0;
+      for (long i = stemWeights; i < stemWeights + CLASSES * 6 + 6; i++) {
+        stemGrad += Math.abs(b.grads().getDouble(0, i));
+      }
+      assertThat(stemGrad > 0)
+          .as("%s: the label stem gets a gradient", ablation)
+          .isEqualTo(ablation != LabelAblation.ZERO_FEATURES);
     }
   }
 
   /** A block asked to infer without its predecessor's z on the board says what is wrong. */
   @Test
   void inferenceMustStartAtTheFirstBlock() {
-    try (BlockGraph g = graph(config(rule(false, Prediction.SOFTMAX_EMBEDDING), 2, 1), DataType.FLOAT)) {
+    try (BlockGraph g = graph(config(rule(LabelAblation.NONE, Prediction.SOFTMAX_EMBEDDING), 2, 1), DataType.FLOAT)) {
       Block b = g.blocks().get(1);
       INDArray x = gaussian(DataType.FLOAT, 3, FEATURES, 6);
       try (MemoryWorkspace ws = b.openWorkspace();
@@ -396,7 +409,7 @@ class NoPropRuleTest {
    */
   @Test
   void resumesExactlyAndPipelinesBitIdentically() throws Exception {
-    ExperimentConfig c = config(rule(false, Prediction.SOFTMAX_EMBEDDING), 3, 2);
+    ExperimentConfig c = config(rule(LabelAblation.NONE, Prediction.SOFTMAX_EMBEDDING), 3, 2);
     DataSplits data =
         c.data().load(new DataContext(tmp, Map.of(), tmp, tmp, false, DataType.FLOAT, c.seed()));
     RunDirectory dir = new RunDirectory(tmp.resolve("run"));
@@ -431,7 +444,7 @@ class NoPropRuleTest {
    */
   @Test
   void trainsOnSyntheticData() {
-    ExperimentConfig c = config(rule(false, Prediction.SOFTMAX_EMBEDDING), 3, 4);
+    ExperimentConfig c = config(rule(LabelAblation.NONE, Prediction.SOFTMAX_EMBEDDING), 3, 4);
     DataSplits data =
         c.data().load(new DataContext(tmp, Map.of(), tmp, tmp, false, DataType.FLOAT, c.seed()));
     try (BlockGraph g = graph(c, DataType.FLOAT)) {
@@ -455,7 +468,7 @@ class NoPropRuleTest {
     return new NoPropFmRule.Config(
         8,
         steps,
-        false,
+        LabelAblation.NONE,
         List.of(dense(6), bn(), tanh()),
         List.of(dense(6), bn(), tanh(), dense(6), bn()),
         List.of(dense(4), tanh()),
