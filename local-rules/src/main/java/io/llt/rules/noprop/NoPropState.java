@@ -107,11 +107,6 @@ final class NoPropState implements RuleState {
     return t;
   }
 
-  /** Returns the classifier f_out (last block only), or null. */
-  SoftmaxHead readout() {
-    return readout;
-  }
-
   @Override
   public long numParams() {
     return head.numParams() + (readout == null ? 0 : readout.numParams());
