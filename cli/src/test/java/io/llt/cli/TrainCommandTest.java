@@ -124,6 +124,13 @@ class TrainCommandTest {
     }
     JsonNode s = JSON.readTree(run.resolve("summary.json").toFile());
     assertThat(s.get("testReadouts").fieldNames()).toIterable().containsExactly("stochastic", "deterministic");
+    assertThat(s.get("blockStepSeconds").fieldNames()).toIterable().containsExactly("t1", "t2", "t3");
+    double steps = 0;
+    for (JsonNode v : s.get("blockStepSeconds")) {
+      assertThat(v.asDouble()).isPositive();
+      steps += v.asDouble();
+    }
+    assertThat(steps).as("the blocks' step time within the run's").isLessThan(s.get("wallSeconds").asDouble());
     Cli e = Cli.run("eval", run.toString(), "--json", "--offline");
     assertThat(e.exit).as(e.toString()).isZero();
     JsonNode ev = JSON.readTree(e.out).get("testReadouts");

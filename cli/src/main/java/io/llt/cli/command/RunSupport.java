@@ -181,6 +181,7 @@ final class RunSupport {
     s.put("peakNativeBytes", r.peakNativeBytes());
     s.put("peakResidentBytes", NativeMemory.peakResidentBytes());
     s.put("wallSeconds", r.wallSeconds());
+    s.put("blockStepSeconds", blockStepSeconds(r));
     if (c.trainer().schedule() == Schedule.GREEDY) {
       s.put("phases", phases(r));
     }
@@ -198,6 +199,20 @@ final class RunSupport {
     }
     s.put("dataFiles", files);
     return s;
+  }
+
+  /**
+   * Returns, per block id, the wall time of its training steps summed over the run's epochs (this
+   * session's epochs when resumed).
+   */
+  static Map<String, Double> blockStepSeconds(TrainingResult r) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    for (EpochMetrics m : r.epochs()) {
+      for (BlockMetrics b : m.blocks()) {
+        out.merge(b.blockId(), b.seconds(), Double::sum);
+      }
+    }
+    return out;
   }
 
   /**
