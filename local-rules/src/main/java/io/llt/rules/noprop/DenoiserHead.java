@@ -271,6 +271,17 @@ final class DenoiserHead implements AutoCloseable {
    * Block#backward}, the block's image path. Neither z nor the time embedding gets a gradient.
    */
   void backward(Block block, INDArray dOut) {
+    backward(block, dOut, false);
+  }
+
+  /**
+   * As {@link #backward(Block, INDArray)}, and when {@code labelInputGrad} also returns dL/dz, the
+   * gradient with respect to the label path's input (zeros under an ablation, which cuts z off);
+   * NoProp-CT needs it for its learned schedule, which moves z_t.
+   *
+   * @return dL/dz {@code [batch, d]}, or null when not asked
+   */
+  INDArray backward(Block block, INDArray dOut, boolean labelInputGrad) {
     INDArray g = dOut;
     for (int i = fusion.size() - 1; i >= 0; i--) {
       g = fusion.get(i).backward(g, true);
@@ -283,30 +294,41 @@ final class DenoiserHead implements AutoCloseable {
       long from = imageWidth + labelWidth;
       INDArray dt =
           g.get(NDArrayIndex.all(), NDArrayIndex.interval(from, from + timeWidth)).dup('c');
-      backwardStack(time, dt);
+      backwardStack(time, dt, false);
     }
+    INDArray dz = null;
     if (ablation == LabelAblation.ZERO_FEATURES) {
       // the label path did not run: its gradients stay zero
       block.backward(dhx);
-      return;
-    }
-    if (!residual.isEmpty()) {
-      INDArray gr = dh;
-      for (int i = residual.size() - 1; i >= 0; i--) {
-        gr = residual.get(i).backward(gr, true);
+    } else {
+      if (!residual.isEmpty()) {
+        INDArray gr = dh;
+        for (int i = residual.size() - 1; i >= 0; i--) {
+          gr = residual.get(i).backward(gr, true);
+        }
+        dh = dh.add(gr);
       }
-      dh = dh.add(gr);
+      dz = backwardStack(stem, dh, labelInputGrad && ablation == LabelAblation.NONE);
+      block.backward(dhx);
     }
-    backwardStack(stem, dh);
-    block.backward(dhx);
+    if (labelInputGrad && dz == null) {
+      long d = stem.get(0).inputShape()[0];
+      dz = Nd4j.zeros(dataType, dOut.size(0), d);
+    }
+    return labelInputGrad ? dz : null;
   }
 
-  /** Backward through a stack whose input needs no gradient (as {@link Block#backward}). */
-  private static void backwardStack(List<Layer> layers, INDArray g) {
-    int first = firstWithParams(layers);
+  /**
+   * Backward through a stack; without {@code inputGrad} (as {@link Block#backward}) nothing below
+   * its first layer with parameters runs and null is returned, with it every layer runs and the
+   * stack's input gradient is returned.
+   */
+  private static INDArray backwardStack(List<Layer> layers, INDArray g, boolean inputGrad) {
+    int first = inputGrad ? 0 : firstWithParams(layers);
     for (int i = layers.size() - 1; i >= first; i--) {
-      g = layers.get(i).backward(g, i > first);
+      g = layers.get(i).backward(g, inputGrad || i > first);
     }
+    return inputGrad ? g : null;
   }
 
   private static int firstWithParams(List<Layer> layers) {

@@ -27,10 +27,14 @@ import org.nd4j.linalg.factory.Nd4j;
  * NoPropFmRule} for the equations.
  */
 final class FlowState implements RuleState {
-  /** The workspace each Euler step of inference runs in, so that N steps cost one step's memory. */
-  private static final String EULER_WORKSPACE = "llt-noprop-euler";
+  /**
+   * The workspace each step of inference runs in (FM's Euler steps, CT's reverse steps), so that
+   * N steps cost one step's memory.
+   */
+  static final String EULER_WORKSPACE = "llt-noprop-euler";
 
-  private static final WorkspaceConfiguration EULER =
+  /** The configuration of {@link #EULER_WORKSPACE}. */
+  static final WorkspaceConfiguration EULER =
       WorkspaceConfiguration.builder()
           .initialSize(0)
           .policyAllocation(AllocationPolicy.STRICT)
@@ -170,12 +174,17 @@ final class FlowState implements RuleState {
     return scores;
   }
 
-  @Override
-  public void close() {
-    head.close();
+  /** Frees this thread's inference-step workspace, if any. */
+  static void releaseEulerWorkspace() {
     if (Nd4j.getWorkspaceManager().checkIfWorkspaceExists(EULER_WORKSPACE)) {
       Nd4j.getWorkspaceManager()
           .destroyWorkspace(Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(EULER_WORKSPACE));
     }
+  }
+
+  @Override
+  public void close() {
+    head.close();
+    releaseEulerWorkspace();
   }
 }

@@ -583,4 +583,142 @@ class NoPropRuleTest {
     assertThat(issues.get(0).path()).isEqualTo("model.blocks[0].layers");
     assertThat(issues.get(0).message()).contains("one time-conditioned block", "has 2 blocks");
   }
+
+  // ---- NoProp-CT
+
+  /**
+   * The learned schedule: gt(0) = 0, gt(1) = 1, strictly increasing, gt' its derivative in t, and
+   * the gradients of gt and gt' with respect to the raw parameters, all against central differences
+   * at random parameters.
+   */
+  @Test
+  void monotoneScheduleAndItsGradients() {
+    MonotoneSchedule m = new MonotoneSchedule(3, -7, 7);
+    SplittableRandom r = new SplittableRandom(4);
+    double[] p = new double[m.numParams()];
+    for (int i = 0; i < p.length; i++) {
+      p[i] = r.nextDouble() * 2 - 1;
+    }
+    assertThat(m.at(p, 0).gt()).isCloseTo(0, offset(1e-15));
+    assertThat(m.at(p, 1).gt()).isCloseTo(1, offset(1e-15));
+    assertThat(m.alphaBar(p, 0)).isCloseTo(1 / (1 + Math.exp(7)), offset(1e-15));
+    double prev = -1;
+    for (int i = 0; i <= 100; i++) {
+      double gt = m.at(p, i / 100.0).gt();
+      assertThat(gt).isGreaterThan(prev);
+      prev = gt;
+    }
+    double h = 1e-6;
+    for (double t : new double[] {0.0, 0.13, 0.5, 0.87}) {
+      MonotoneSchedule.Point pt = m.at(p, t);
+      double numeric = (m.at(p, t + h).gt() - m.at(p, Math.max(0, t - h)).gt()) / (t == 0 ? h : 2 * h);
+      assertThat(pt.gtPrime()).as("gt' at %s", t).isCloseTo(numeric, offset(1e-5));
+      for (int i = 0; i < p.length; i++) {
+        double[] q = p.clone();
+        q[i] += h;
+        MonotoneSchedule.Point plus = m.at(q, t);
+        q[i] -= 2 * h;
+        MonotoneSchedule.Point minus = m.at(q, t);
+        assertThat(pt.dGt()[i]).as("dgt/dp%d at %s", i, t).isCloseTo((plus.gt() - minus.gt()) / (2 * h), offset(1e-7));
+        assertThat(pt.dGtPrime()[i])
+            .as("dgt'/dp%d at %s", i, t)
+            .isCloseTo((plus.gtPrime() - minus.gtPrime()) / (2 * h), offset(1e-6));
+      }
+    }
+  }
+
+  private static NoPropCtRule.Config ct(int steps) {
+    return new NoPropCtRule.Config(
+        1.0, null, null, 3, 8, steps, LabelAblation.NONE,
+        List.of(dense(6), bn(), tanh()),
+        List.of(dense(6), bn(), tanh(), dense(6), bn()),
+        List.of(dense(4), tanh()),
+        List.of(dense(5), tanh(), dense(CLASSES)));
+  }
+
+  private static ExperimentConfig ctConfig(NoPropCtRule.Config rule, int epochs) {
+    ExperimentConfig f = fmConfig(fm(5), epochs);
+    return f.withModel(new ModelConfig(null, rule, f.model().blocks()));
+  }
+
+  /**
+   * The CT denoising term's gradients with respect to every parameter, the learned schedule's
+   * included (through SNR'(t) and through the draw of z_t, so through the label path's input
+   * gradient), against central differences at fixed t and noise; and the reverse step on the
+   * learned schedule is the exact posterior: it carries q(z_t0 | y) to q(z_t1 | y).
+   */
+  @Test
+  void continuousTimeGradientsAndSteps() {
+    try (BlockGraph g = graph(ctConfig(ct(5), 1), DataType.DOUBLE)) {
+      Block b = g.blocks().get(0);
+      CtState s = (CtState) b.state();
+      // move the schedule off its initialisation so that every parameter matters
+      INDArray p = b.params();
+      long off = b.layerParams() + (b.state().numParams() - 7 - (CLASSES * CLASSES + CLASSES));
+      SplittableRandom r = new SplittableRandom(8);
+      for (int i = 0; i < 7; i++) {
+        p.putScalar(0, off + i, r.nextDouble() * 2 - 1);
+      }
+      int[] y = {0, 2, 1, 1, 0};
+      double[] t = {0.1, 0.5, 0.9, 0.02, 0.33};
+      INDArray x = gaussian(DataType.DOUBLE, y.length, FEATURES, 1);
+      INDArray eps = gaussian(DataType.DOUBLE, y.length, CLASSES, 2);
+      try (MemoryWorkspace ws = b.openWorkspace()) {
+        s.denoise(b, x, y, t, eps);
+      }
+      double[] analytic = b.grads().toDoubleVector();
+      double h = 1e-6;
+      int checked = 0;
+      for (long i = 0; i < p.length() - (CLASSES * CLASSES + CLASSES); i++) {
+        boolean sched = i >= off;
+        if (!sched && i % 3 != 0) {
+          continue;
+        }
+        double orig = p.getDouble(0, i);
+        double[] lp = new double[2];
+        for (int k = 0; k < 2; k++) {
+          p.putScalar(0, i, orig + (k == 0 ? h : -h));
+          try (MemoryWorkspace ws = b.openWorkspace()) {
+            lp[k] = s.denoise(b, x, y, t, eps);
+          }
+        }
+        p.putScalar(0, i, orig);
+        double numeric = (lp[0] - lp[1]) / (2 * h);
+        double err = Math.abs(numeric - analytic[(int) i]) / Math.max(1e-3, Math.abs(numeric) + Math.abs(analytic[(int) i]));
+        assertThat(err)
+            .as("parameter %d (%s): numeric %s analytic %s", i, sched ? "schedule" : "network", numeric, analytic[(int) i])
+            .isLessThan(1e-5);
+        checked++;
+      }
+      assertThat(checked).isGreaterThan(60);
+      double[] sp = s.scheduleParameters();
+      MonotoneSchedule m = new MonotoneSchedule(3, -7, 7);
+      for (int k = 1; k <= 10; k++) {
+        double t0 = (k - 1) / 10.0;
+        double t1 = k / 10.0;
+        DtSampler.Coefficients c = s.step(sp, t0, t1);
+        double a0 = m.alphaBar(sp, t0);
+        double a1 = m.alphaBar(sp, t1);
+        assertThat(c.a() + c.b() * Math.sqrt(a0)).as("mean at %s", t1).isCloseTo(Math.sqrt(a1), offset(1e-12));
+        assertThat(c.b() * c.b() * (1 - a0) + c.c()).as("variance at %s", t1).isCloseTo(1 - a1, offset(1e-12));
+      }
+      double a0 = m.alphaBar(sp, 0);
+      assertThat(s.priorKl()).isCloseTo(0.5 * (a0 - CLASSES * (a0 + Math.log1p(-a0))), offset(1e-15));
+    }
+  }
+
+  /** One CT block trained on synthetic data: both readouts beat chance (1/3) clearly. */
+  @Test
+  void continuousTimeTrainsOnSyntheticData() {
+    ExperimentConfig c = ctConfig(ct(10), 5);
+    DataSplits data =
+        c.data().load(new DataContext(tmp, Map.of(), tmp, tmp, false, DataType.FLOAT, c.seed()));
+    try (BlockGraph g = graph(c, DataType.FLOAT)) {
+      TrainingResult r = new Trainer(c, g, data, null, new io.llt.engine.train.TrainingListener() {}, null).fit(0);
+      assertThat(r.testReadouts()).containsOnlyKeys(NoPropRule.STOCHASTIC, NoPropRule.DETERMINISTIC);
+      assertThat(r.testReadouts().get(NoPropRule.DETERMINISTIC)).isGreaterThan(0.6);
+      assertThat(r.testReadouts().get(NoPropRule.STOCHASTIC)).isGreaterThan(0.5);
+    }
+  }
 }
+
