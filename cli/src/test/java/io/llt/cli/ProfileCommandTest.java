@@ -41,7 +41,7 @@ class ProfileCommandTest {
 
   /**
    * A NoProp model cannot be its own backprop baseline: profile says so and takes the baseline's
-   * config; every denoising block's measured step (DT and FM) is its estimate within 20%.
+   * config; every denoising block's measured step (DT, FM and CT) is its estimate within 20%.
    */
   @Test
   void noPropIsProfiledAgainstItsOwnBaselineConfig() throws Exception {
@@ -61,16 +61,18 @@ class ProfileCommandTest {
       double ratio = b.get("measuredPeakBytes").asDouble() / b.get("estimatedPeakBytes").asDouble();
       assertThat(ratio).as(b.get("blockId").asText()).isBetween(0.8, 1.2);
     }
-    Path fm = tmp.resolve("fm");
-    Cli f =
-        Cli.run("profile", "../configs/smoke/noprop-fm-synthetic.yaml", "--steps", "3", "--warmup",
-            "1", "--baseline", "../configs/smoke/noprop-synthetic-backprop.yaml", "--out",
-            fm.toString());
-    assertThat(f.exit).as(f.toString()).isZero();
-    JsonNode flow = new ObjectMapper().readTree(fm.resolve("report.json").toFile()).at("/local/blocks/0");
-    assertThat(flow.get("measuredPeakBytes").asDouble() / flow.get("estimatedPeakBytes").asDouble())
-        .as("the flow-matching block")
-        .isBetween(0.8, 1.2);
+    for (String variant : new String[] {"fm", "ct"}) {
+      Path dir = tmp.resolve(variant);
+      Cli f =
+          Cli.run("profile", "../configs/smoke/noprop-" + variant + "-synthetic.yaml", "--steps",
+              "3", "--warmup", "1", "--baseline", "../configs/smoke/noprop-synthetic-backprop.yaml",
+              "--out", dir.toString());
+      assertThat(f.exit).as(f.toString()).isZero();
+      JsonNode one = new ObjectMapper().readTree(dir.resolve("report.json").toFile()).at("/local/blocks/0");
+      assertThat(one.get("measuredPeakBytes").asDouble() / one.get("estimatedPeakBytes").asDouble())
+          .as("the %s block", variant)
+          .isBetween(0.8, 1.2);
+    }
     Cli both =
         Cli.run("profile", np, "--baseline", "../configs/smoke/noprop-synthetic-backprop.yaml",
             "--depths", "2");
