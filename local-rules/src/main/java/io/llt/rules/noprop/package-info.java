@@ -1,10 +1,14 @@
 /**
- * NoProp-DT ({@link io.llt.rules.noprop.NoPropRule}, {@code type: noprop}) and its mathematical
- * core (Li, Teh, Pascanu, arXiv 2503.24322): the discrete-time noise
+ * NoProp (Li, Teh, Pascanu, arXiv 2503.24322): the DT rule ({@link
+ * io.llt.rules.noprop.NoPropRule}, {@code type: noprop}), the flow-matching and continuous-time
+ * variants ({@link io.llt.rules.noprop.NoPropFmRule}, {@link io.llt.rules.noprop.NoPropCtRule}),
+ * the block head they share ({@link io.llt.rules.noprop.DenoiserHead}), and the mathematical
+ * core: the discrete-time noise
  * schedule ({@link io.llt.rules.noprop.NoiseSchedule}), the label embedding u_y ({@link
  * io.llt.rules.noprop.LabelEmbedding}), the reverse sampler ({@link io.llt.rules.noprop.DtSampler})
  * and the three terms of the DT loss ({@link io.llt.rules.noprop.DtLoss}), over plain double
- * arrays. Spec: specs/monoforward-noprop-softhebb.md section 2, (b) and (c).
+ * arrays, and CT's learned schedule ({@link io.llt.rules.noprop.MonotoneSchedule}). Spec:
+ * specs/monoforward-noprop-softhebb.md section 2, (b) and (c).
  *
  * <p>Index convention throughout (spec 2(b)): t = 0 is pure noise and t = T nearly clean; the
  * signal level abar_t (the spec's ᾱ_t) rises with t. Block t (t = 1..T) sees z_{t-1} and predicts
