@@ -30,6 +30,7 @@ final class CtState implements RuleState {
   private final int classes;
   private final DataType dataType;
   private final DenoiserHead head;
+  private final LabelEmbedding embedding;
   private final SoftmaxHead readout;
   private INDArray scheduleParams;
   private INDArray scheduleGrads;
@@ -40,6 +41,7 @@ final class CtState implements RuleState {
     this.classes = context.numClasses();
     this.dataType = context.dataType();
     this.head = NoPropCtRule.head(config, context.outputSize(), classes, dataType, true);
+    this.embedding = LabelEmbedding.oneHot(classes);
     this.readout = new SoftmaxHead(classes, classes, true, SoftmaxHead.Init.UNIFORM_FAN_IN);
   }
 
@@ -150,20 +152,9 @@ final class CtState implements RuleState {
     double[] dOut = new double[batch * k];
     for (int b = 0; b < batch; b++) {
       double[] row = Arrays.copyOfRange(o, b * k, (b + 1) * k);
-      double[] q = softmax(row);
       double w = config.eta() / 2 * schedule.snrPrime(pts[b]);
-      double dot = 0;
-      double[] du = new double[k];
-      for (int j = 0; j < k; j++) {
-        double diff = q[j] - (j == classes[b] ? 1 : 0);
-        e[b] += diff * diff;
-        du[j] = 2 * w * diff / batch;
-        dot += q[j] * du[j];
-      }
+      e[b] = embedding.squaredError(row, classes[b], w / batch, dOut, b * k);
       loss += w * e[b];
-      for (int j = 0; j < k; j++) {
-        dOut[b * k + j] = q[j] * (du[j] - dot);
-      }
     }
     INDArray g = Nd4j.create(dOut, new long[] {batch, k}, 'c').castTo(dataType);
     double[] dz = head.backward(block, g, true).dup('c').data().asDouble();
@@ -192,27 +183,12 @@ final class CtState implements RuleState {
     return loss / batch;
   }
 
-  private static double[] softmax(double[] l) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (double v : l) {
-      max = Math.max(max, v);
-    }
-    double[] q = new double[l.length];
-    double sum = 0;
-    for (int i = 0; i < l.length; i++) {
-      q[i] = Math.exp(l[i] - max);
-      sum += q[i];
-    }
-    for (int i = 0; i < l.length; i++) {
-      q[i] /= sum;
-    }
-    return q;
-  }
-
-  /** Returns the batch mean of KL(q(z_0 | y) || N(0, I)) with abar(0) = sigmoid(-gamma1). */
+  /**
+   * Returns KL(q(z_0 | y) || N(0, I)) with abar(0) = sigmoid(-gamma1): the same for every class of
+   * the one-hot embedding, so the batch mean is class 0's.
+   */
   double priorKl() {
-    double a = schedule.alphaBar(0.0);
-    return 0.5 * (a - classes * (a + Math.log1p(-a)));
+    return DtLoss.priorKl(schedule.alphaBar(0.0), embedding.embedding(0));
   }
 
   /**
@@ -244,13 +220,7 @@ final class CtState implements RuleState {
    * from the learned schedule (DT's a, b, c with alpha = abar(t0) / abar(t1)).
    */
   DtSampler.Coefficients step(double[] params, double t0, double t1) {
-    double abPrev = schedule.alphaBar(params, t0);
-    double ab = schedule.alphaBar(params, t1);
-    double alphaPrev = abPrev / ab;
-    double a = Math.sqrt(ab) * (1 - alphaPrev) / (1 - abPrev);
-    double b = Math.sqrt(alphaPrev) * (1 - ab) / (1 - abPrev);
-    double c = (1 - ab) * (1 - alphaPrev) / (1 - abPrev);
-    return new DtSampler.Coefficients(a, b, c);
+    return DtSampler.coefficients(schedule.alphaBar(params, t0), schedule.alphaBar(params, t1));
   }
 
   /**

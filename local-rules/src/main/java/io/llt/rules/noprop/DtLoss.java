@@ -97,7 +97,18 @@ public final class DtLoss {
    * @param embedding u_y
    */
   public static double priorKl(NoiseSchedule schedule, double[] embedding) {
-    double a = schedule.alphaBar(0);
+    return priorKl(schedule.alphaBar(0), embedding);
+  }
+
+  /**
+   * Returns the prior term for a signal level abar_0 given directly (NoProp-CT's, fixed by its
+   * learned schedule's normalisation).
+   *
+   * @param abar0 the level of q(z_0 | y), in [0, 1)
+   * @param embedding u_y
+   */
+  public static double priorKl(double abar0, double[] embedding) {
+    double a = abar0;
     double sq = 0;
     for (double v : embedding) {
       sq += v * v;

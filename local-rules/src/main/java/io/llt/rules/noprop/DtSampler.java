@@ -84,9 +84,19 @@ public record DtSampler(NoiseSchedule schedule, boolean deterministic) {
       throw new IllegalArgumentException(
           "t must be in [1, " + schedule.steps() + "], found " + t);
     }
-    double abar = schedule.alphaBar(t);
-    double abarPrev = schedule.alphaBar(t - 1);
-    double alphaPrev = schedule.alpha(t - 1);
+    return coefficients(schedule.alphaBar(t - 1), schedule.alphaBar(t));
+  }
+
+  /**
+   * Returns the coefficients of the reverse step between two signal levels, with {@code
+   * alpha_{t-1} = abarPrev / abar}: DT's grid, or any other (NoProp-CT reads the levels from its
+   * learned schedule).
+   *
+   * @param abarPrev the level of the step's input z_{t-1}, in (0, abar)
+   * @param abar the level of its output z_t, in (abarPrev, 1)
+   */
+  public static Coefficients coefficients(double abarPrev, double abar) {
+    double alphaPrev = abarPrev / abar;
     double a = Math.sqrt(abar) * (1 - alphaPrev) / (1 - abarPrev);
     double b = Math.sqrt(alphaPrev) * (1 - abar) / (1 - abarPrev);
     double c = (1 - abar) * (1 - alphaPrev) / (1 - abarPrev);

@@ -104,23 +104,73 @@ public final class LabelEmbedding {
       throw new IllegalArgumentException(
           "logits must have one value per class (" + rows.length + "), found " + logits.length);
     }
-    double max = Double.NEGATIVE_INFINITY;
-    for (double v : logits) {
-      max = Math.max(max, v);
-    }
-    double[] p = new double[logits.length];
-    double sum = 0;
-    for (int k = 0; k < p.length; k++) {
-      p[k] = Math.exp(logits[k] - max);
-      sum += p[k];
-    }
+    return combine(softmax(logits));
+  }
+
+  /** Returns {@code p W_Embed} for class weights p. */
+  private double[] combine(double[] p) {
     double[] u = new double[dimension()];
     for (int k = 0; k < p.length; k++) {
-      double w = p[k] / sum;
       for (int j = 0; j < u.length; j++) {
-        u[j] += w * rows[k][j];
+        u[j] += p[k] * rows[k][j];
       }
     }
     return u;
   }
+
+  /** Returns softmax(l), computed stably. */
+  static double[] softmax(double[] l) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (double v : l) {
+      max = Math.max(max, v);
+    }
+    double[] p = new double[l.length];
+    double sum = 0;
+    for (int i = 0; i < l.length; i++) {
+      p[i] = Math.exp(l[i] - max);
+      sum += p[i];
+    }
+    for (int i = 0; i < l.length; i++) {
+      p[i] /= sum;
+    }
+    return p;
+  }
+
+  /**
+   * Returns the squared error {@code e = ||softmax(l) W_Embed - u_y||^2} of a block's prediction
+   * and writes {@code scale * de/dl} into {@code out[offset..offset + C)}: with {@code p =
+   * softmax(l)}, {@code du = 2 (uhat - u_y)}, {@code dp_m = du . W[m]} and {@code de/dl_m = p_m
+   * (dp_m - p . dp)}.
+   *
+   * @param logits the block's logits l, one per class
+   * @param label the class y
+   * @param scale the factor of the written gradient (the term's weight over the batch size)
+   * @param out receives the gradient
+   * @param offset where in {@code out} it starts
+   */
+  double squaredError(double[] logits, int label, double scale, double[] out, int offset) {
+    double[] p = softmax(logits);
+    double[] uhat = combine(p);
+    double[] u = rows[label];
+    double e = 0;
+    double[] du = new double[u.length];
+    for (int j = 0; j < u.length; j++) {
+      double diff = uhat[j] - u[j];
+      e += diff * diff;
+      du[j] = 2 * scale * diff;
+    }
+    double[] dp = new double[p.length];
+    double dot = 0;
+    for (int m = 0; m < p.length; m++) {
+      for (int j = 0; j < u.length; j++) {
+        dp[m] += du[j] * rows[m][j];
+      }
+      dot += p[m] * dp[m];
+    }
+    for (int m = 0; m < p.length; m++) {
+      out[offset + m] = p[m] * (dp[m] - dot);
+    }
+    return e;
+  }
+
 }

@@ -68,9 +68,10 @@ public record MonotoneSchedule(int units, double gamma0, double gamma1) {
     return (gamma1 - gamma0) * p.gtPrime() * Math.exp(-gamma(p.gt()));
   }
 
-  /** Returns abar(t) for the raw parameters. */
+  /** Returns abar(t) for the raw parameters (values only, no gradients: the inference grid). */
   public double alphaBar(double[] params, double t) {
-    return alphaBar(at(params, t).gt());
+    double g0 = value(params, 0, null);
+    return alphaBar((value(params, t, null) - g0) / (value(params, 1, null) - g0));
   }
 
   /**

@@ -195,60 +195,26 @@ final class NoPropState implements RuleState {
     int batch = (int) out.size(0);
     int k = (int) out.size(1);
     double[] o = out.dup('c').data().asDouble();
-    int d = embedding.dimension();
     double weight = schedule.lossWeight(t, config.eta());
     double[] dOut = new double[batch * k];
     double loss = 0;
     for (int b = 0; b < batch; b++) {
       double[] row = Arrays.copyOfRange(o, b * k, (b + 1) * k);
-      double[] uhat =
-          config.prediction() == Prediction.SOFTMAX_EMBEDDING ? embedding.fromLogits(row) : row;
-      double[] u = embedding.embedding(classes[b]);
-      double[] du = new double[d];
-      for (int j = 0; j < d; j++) {
-        double e = uhat[j] - u[j];
-        loss += weight * e * e;
-        du[j] = 2 * weight * e / batch;
-      }
-      if (config.prediction() == Prediction.LOGITS) {
-        System.arraycopy(du, 0, dOut, b * k, k);
+      if (config.prediction() == Prediction.SOFTMAX_EMBEDDING) {
+        loss += weight * embedding.squaredError(row, classes[b], weight / batch, dOut, b * k);
       } else {
-        // uhat = p W with p = softmax(l): dp_m = sum_j du_j W[m][j]; dl_m = p_m (dp_m - p . dp)
-        double[] p = softmax(row);
-        double[] dp = new double[k];
-        double dot = 0;
-        for (int m = 0; m < k; m++) {
-          double[] wm = embedding.embedding(m);
-          for (int j = 0; j < d; j++) {
-            dp[m] += du[j] * wm[j];
-          }
-          dot += p[m] * dp[m];
-        }
-        for (int m = 0; m < k; m++) {
-          dOut[b * k + m] = p[m] * (dp[m] - dot);
+        // uhat = l: e = ||l - u_y||^2, de/dl = 2 (l - u_y)
+        double[] u = embedding.embedding(classes[b]);
+        for (int j = 0; j < k; j++) {
+          double e = row[j] - u[j];
+          loss += weight * e * e;
+          dOut[b * k + j] = 2 * weight * e / batch;
         }
       }
     }
     INDArray g = Nd4j.create(dOut, new long[] {batch, k}, 'c').castTo(dataType);
     head.backward(block, g);
     return loss / batch;
-  }
-
-  private static double[] softmax(double[] l) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (double v : l) {
-      max = Math.max(max, v);
-    }
-    double[] p = new double[l.length];
-    double sum = 0;
-    for (int i = 0; i < l.length; i++) {
-      p[i] = Math.exp(l[i] - max);
-      sum += p[i];
-    }
-    for (int i = 0; i < l.length; i++) {
-      p[i] /= sum;
-    }
-    return p;
   }
 
   /** Returns the batch mean of the prior term KL(q(z_0 | y) || N(0, I)) (no gradient: fixed embedding). */
