@@ -3,7 +3,6 @@ package io.llt.rules.noprop;
 import io.llt.engine.graph.Block;
 import io.llt.engine.spi.BlockContext;
 import io.llt.engine.spi.Labels;
-import io.llt.engine.spi.RuleState;
 import io.llt.rules.common.SoftmaxHead;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -13,7 +12,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.random.impl.GaussianDistribution;
-import org.nd4j.linalg.api.ops.random.impl.UniformDistribution;
 import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -24,7 +22,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * parameters of the learned schedule, and the classifier f_out, in that order after the image
  * path in the block's parameters. See {@link NoPropCtRule} for the equations.
  */
-final class CtState implements RuleState {
+final class CtState implements TimeConditionedRule.State {
   private final NoPropCtRule.Config config;
   private final MonotoneSchedule schedule;
   private final int classes;
@@ -105,9 +103,7 @@ final class CtState implements RuleState {
   }
 
   private INDArray embed(double[] t) {
-    int width = config.timeEmbedding();
-    return Nd4j.create(NoPropFmRule.timeEmbedding(t, width), new long[] {t.length, width}, 'c')
-        .castTo(dataType);
+    return TimeConditionedRule.embedTimes(t, config.timeEmbedding(), dataType);
   }
 
   private INDArray column(double[] v) {
@@ -195,14 +191,10 @@ final class CtState implements RuleState {
    * One training step: t ~ U[0, 1) and eps ~ N(0, I) per example, the denoising term with its
    * gradients, the constant KL, and the classifier term on a draw of z_1 with its gradients.
    */
-  double trainStep(Block block, INDArray x, Labels labels) {
+  @Override
+  public double trainStep(Block block, INDArray x, Labels labels) {
     int batch = (int) x.size(0);
-    INDArray tt = Nd4j.createUninitialized(DataType.DOUBLE, batch);
-    Nd4j.getExecutioner().exec(new UniformDistribution(tt, 0.0, 1.0), block.rng());
-    double[] t = tt.toDoubleVector();
-    for (int i = 0; i < t.length; i++) {
-      t[i] = Math.min(t[i], Math.nextDown(1.0));
-    }
+    double[] t = TimeConditionedRule.drawTimes(batch, block.rng());
     INDArray eps = Nd4j.createUninitialized(dataType, new long[] {batch, classes}, 'c');
     Nd4j.getExecutioner().exec(new GaussianDistribution(eps, 0.0, 1.0), block.rng());
     double loss = denoise(block, x, labels.classes(), t, eps) + priorKl();
@@ -227,7 +219,8 @@ final class CtState implements RuleState {
    * Inference: the image path once, then for each chain {@code inferenceSteps} reverse steps on
    * the grid t_k = k/N, each in its own nested workspace; f_out's scores of each chain's z_1.
    */
-  Map<String, INDArray> infer(Block block, INDArray x) {
+  @Override
+  public Map<String, INDArray> infer(Block block, INDArray x) {
     INDArray hx = block.forward(x, false);
     double[] params = scheduleParameters();
     int n = config.inferenceSteps();

@@ -1,5 +1,6 @@
 package io.llt.rules.noprop;
 
+import io.llt.engine.config.Checks;
 import io.llt.engine.graph.Block;
 import io.llt.engine.spi.Layer;
 import io.llt.engine.spi.LayerConfig;
@@ -151,6 +152,17 @@ final class DenoiserHead implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /**
+   * Validates a required, non-empty layer list of a NoProp rule config (the head's paths) and returns an immutable copy.
+   *
+   * @param example what to write, for the message
+   */
+  static List<LayerConfig> requiredLayers(String key, List<LayerConfig> layers, String example) {
+    Checks.required(key, layers, example);
+    Checks.nonEmpty(key, layers);
+    return List.copyOf(layers);
   }
 
   private static INDArray slice(INDArray flat, long off, long n) {

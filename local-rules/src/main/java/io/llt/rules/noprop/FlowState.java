@@ -3,7 +3,6 @@ package io.llt.rules.noprop;
 import io.llt.engine.graph.Block;
 import io.llt.engine.spi.BlockContext;
 import io.llt.engine.spi.Labels;
-import io.llt.engine.spi.RuleState;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,7 +16,6 @@ import org.nd4j.linalg.api.memory.enums.ResetPolicy;
 import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.random.impl.GaussianDistribution;
-import org.nd4j.linalg.api.ops.random.impl.UniformDistribution;
 import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -26,7 +24,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * after the image path in the block's parameters, and the fixed one-hot embedding. See {@link
  * NoPropFmRule} for the equations.
  */
-final class FlowState implements RuleState {
+final class FlowState implements TimeConditionedRule.State {
   /**
    * The workspace each step of inference runs in (FM's Euler steps, CT's reverse steps), so that
    * N steps cost one step's memory.
@@ -89,9 +87,7 @@ final class FlowState implements RuleState {
 
   /** Returns the time embedding of each row's t, {@code [rows, timeEmbedding]}. */
   private INDArray embed(double[] t) {
-    int width = config.timeEmbedding();
-    return Nd4j.create(NoPropFmRule.timeEmbedding(t, width), new long[] {t.length, width}, 'c')
-        .castTo(dataType);
+    return TimeConditionedRule.embedTimes(t, config.timeEmbedding(), dataType);
   }
 
   /**
@@ -126,14 +122,10 @@ final class FlowState implements RuleState {
   }
 
   /** One training step: draws t ~ U[0, 1) and z_0 ~ N(0, I) per example, then {@link #flow}. */
-  double trainStep(Block block, INDArray x, Labels labels) {
+  @Override
+  public double trainStep(Block block, INDArray x, Labels labels) {
     int batch = (int) x.size(0);
-    INDArray tt = Nd4j.createUninitialized(DataType.DOUBLE, batch);
-    Nd4j.getExecutioner().exec(new UniformDistribution(tt, 0.0, 1.0), block.rng());
-    double[] t = tt.toDoubleVector();
-    for (int i = 0; i < t.length; i++) {
-      t[i] = Math.min(t[i], Math.nextDown(1.0));
-    }
+    double[] t = TimeConditionedRule.drawTimes(batch, block.rng());
     INDArray z0 = Nd4j.createUninitialized(dataType, new long[] {batch, classes}, 'c');
     Nd4j.getExecutioner().exec(new GaussianDistribution(z0, 0.0, 1.0), block.rng());
     return flow(block, x, labels.oneHot(), z0, t);
@@ -161,7 +153,8 @@ final class FlowState implements RuleState {
    * Inference: encodes the image once, integrates both chains and returns each chain's
    * nearest-embedding scores {@code z . u_k - ||u_k||^2 / 2} (for one-hot: {@code z_k - 1/2}).
    */
-  Map<String, INDArray> infer(Block block, INDArray x) {
+  @Override
+  public Map<String, INDArray> infer(Block block, INDArray x) {
     INDArray hx = block.forward(x, false);
     Map<String, INDArray> scores = new LinkedHashMap<>();
     for (String chain : new String[] {NoPropRule.STOCHASTIC, NoPropRule.DETERMINISTIC}) {

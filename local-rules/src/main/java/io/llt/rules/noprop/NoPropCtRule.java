@@ -2,25 +2,14 @@ package io.llt.rules.noprop;
 
 import io.llt.engine.config.Checks;
 import io.llt.engine.config.InvalidValueException;
-import io.llt.engine.config.Schedule;
-import io.llt.engine.graph.Block;
 import io.llt.engine.spi.BlockContext;
-import io.llt.engine.spi.BlockInference;
-import io.llt.engine.spi.Labels;
-import io.llt.engine.spi.Layer;
 import io.llt.engine.spi.LayerConfig;
 import io.llt.engine.spi.LocalRule;
 import io.llt.engine.spi.LocalRuleConfig;
 import io.llt.engine.spi.LocalRuleProvider;
-import io.llt.engine.spi.Readout;
-import io.llt.engine.spi.ReadoutSpec;
 import io.llt.engine.spi.RuleState;
-import io.llt.engine.spi.Signals;
-import io.llt.engine.spi.StepResult;
-import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * NoProp-CT (continuous time; spec 2(b) "CT loss", 2(c)): one time-conditioned block
@@ -43,7 +32,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * reverse step with abar read from the learned schedule at the grid points (spec 2(c)), the image
  * path run once; two chains, {@code stochastic} and {@code deterministic}, classified by f_out.
  */
-public final class NoPropCtRule implements LocalRule {
+public final class NoPropCtRule extends TimeConditionedRule {
   /**
    * Config of NoProp-CT ({@code type: noprop-ct}).
    *
@@ -85,25 +74,18 @@ public final class NoPropCtRule implements LocalRule {
       }
       scheduleUnits = scheduleUnits == null ? 8 : scheduleUnits;
       Checks.positive("scheduleUnits", scheduleUnits);
-      timeEmbedding = timeEmbedding == null ? 64 : timeEmbedding;
-      if (timeEmbedding < 2 || timeEmbedding % 2 != 0) {
-        throw new InvalidValueException(
-            "timeEmbedding", "must be an even number >= 2 (sines and cosines), found " + timeEmbedding);
-      }
+      timeEmbedding = timeEmbeddingWidth(timeEmbedding);
       inferenceSteps = inferenceSteps == null ? 1000 : inferenceSteps;
       Checks.positive("inferenceSteps", inferenceSteps);
       labelAblation = labelAblation == null ? LabelAblation.NONE : labelAblation;
-      Checks.required("labelStem", labelStem, "the label path's first layers");
-      Checks.nonEmpty("labelStem", labelStem);
-      labelStem = List.copyOf(labelStem);
+      labelStem = DenoiserHead.requiredLayers(
+          "labelStem", labelStem, "the label path's first layers");
       labelResidual = labelResidual == null ? List.of() : List.copyOf(labelResidual);
-      Checks.required("timePath", timePath, "the layers on the time embedding");
-      Checks.nonEmpty("timePath", timePath);
-      timePath = List.copyOf(timePath);
-      Checks.required("fusion", fusion, "the layers on the concatenated features, ending in one"
+      timePath = DenoiserHead.requiredLayers(
+          "timePath", timePath, "the layers on the time embedding");
+      fusion = DenoiserHead.requiredLayers(
+          "fusion", fusion, "the layers on the concatenated features, ending in one"
           + " logit per class");
-      Checks.nonEmpty("fusion", fusion);
-      fusion = List.copyOf(fusion);
     }
 
     @Override
@@ -169,58 +151,12 @@ public final class NoPropCtRule implements LocalRule {
   }
 
   @Override
-  public StepResult step(Block block, RuleState state, INDArray input, Labels labels, Signals signals) {
-    return new StepResult(input, ((CtState) state).trainStep(block, input, labels));
+  String variant() {
+    return "NoProp-CT";
   }
 
   @Override
-  public INDArray pass(Block block, RuleState state, INDArray input, Labels labels, Signals signals) {
-    return input;
-  }
-
-  @Override
-  public BlockInference infer(Block block, RuleState state, INDArray input, Signals signals) {
-    return new BlockInference(input, ((CtState) state).infer(block, input));
-  }
-
-  @Override
-  public boolean handsOnInput() {
-    return true;
-  }
-
-  /** Two readouts: {@code stochastic} (headline) and {@code deterministic}. */
-  @Override
-  public List<ReadoutSpec> readouts() {
-    return List.of(
-        new ReadoutSpec(NoPropRule.STOCHASTIC, NoPropRule.STOCHASTIC, Readout.LAST),
-        new ReadoutSpec(NoPropRule.DETERMINISTIC, NoPropRule.DETERMINISTIC, Readout.LAST));
-  }
-
-  @Override
-  public String scheduleProblem(Schedule schedule) {
-    return schedule == Schedule.BACKPROP
-        ? "a NoProp-CT model conditions one block on the image, the noisy label and the time, not"
-            + " one chain of layers; train the backprop baseline from its own config"
-        : null;
-  }
-
-  @Override
-  public List<String> layerProblems(List<Layer> layers, BlockContext context) {
-    List<String> out = new ArrayList<>();
-    if (context.blockCount() != 1) {
-      out.add(
-          "rule: a NoProp-CT model is one time-conditioned block, but the model has "
-              + context.blockCount() + " blocks; give it exactly one");
-    }
-    if (context.numClasses() < 2) {
-      return out;
-    }
-    try {
-      head(config, DenoiserHead.size(layers.get(layers.size() - 1).outputShape()),
-          context.numClasses(), DataType.FLOAT, false);
-    } catch (IllegalArgumentException e) {
-      out.add(e.getMessage());
-    }
-    return out;
+  void checkHead(long imageWidth, int classes) {
+    head(config, imageWidth, classes, DataType.FLOAT, false);
   }
 }

@@ -1,26 +1,14 @@
 package io.llt.rules.noprop;
 
 import io.llt.engine.config.Checks;
-import io.llt.engine.config.InvalidValueException;
-import io.llt.engine.config.Schedule;
-import io.llt.engine.graph.Block;
 import io.llt.engine.spi.BlockContext;
-import io.llt.engine.spi.BlockInference;
-import io.llt.engine.spi.Labels;
-import io.llt.engine.spi.Layer;
 import io.llt.engine.spi.LayerConfig;
 import io.llt.engine.spi.LocalRule;
 import io.llt.engine.spi.LocalRuleConfig;
 import io.llt.engine.spi.LocalRuleProvider;
-import io.llt.engine.spi.Readout;
-import io.llt.engine.spi.ReadoutSpec;
 import io.llt.engine.spi.RuleState;
-import io.llt.engine.spi.Signals;
-import io.llt.engine.spi.StepResult;
-import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * NoProp-FM (flow matching; Li, Teh, Pascanu 2025, spec 2(b) "FM loss" and 2(c)): one block,
@@ -33,7 +21,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * </pre>
  *
  * <p>The block's {@code layers} are the image path; the rule adds the label path (as DT's), the
- * time path on a sinusoidal embedding of t ({@link #timeEmbedding}), and the fusion on the three
+ * time path on a sinusoidal embedding of t ({@link TimeConditionedRule#sinusoid}), and the fusion on the three
  * concatenated, ending in d values: the velocity. The paper's anchor term for learned embeddings
  * is unverified and not needed here (the embedding is fixed).
  *
@@ -43,7 +31,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * stochastic} from z_0 ~ N(0, I), {@code deterministic} from the prior's mean 0 (the ODE itself
  * has no noise).
  */
-public final class NoPropFmRule implements LocalRule {
+public final class NoPropFmRule extends TimeConditionedRule {
   /**
    * Config of NoProp-FM ({@code type: noprop-fm}).
    *
@@ -69,30 +57,20 @@ public final class NoPropFmRule implements LocalRule {
       implements LocalRuleConfig {
     /** Validates and applies defaults. */
     public Config {
-      timeEmbedding = timeEmbedding == null ? 64 : timeEmbedding;
-      if (timeEmbedding < 2 || timeEmbedding % 2 != 0) {
-        throw new InvalidValueException(
-            "timeEmbedding", "must be an even number >= 2 (sines and cosines), found " + timeEmbedding);
-      }
+      timeEmbedding = timeEmbeddingWidth(timeEmbedding);
       inferenceSteps = inferenceSteps == null ? 1000 : inferenceSteps;
       Checks.positive("inferenceSteps", inferenceSteps);
       labelAblation = labelAblation == null ? LabelAblation.NONE : labelAblation;
-      Checks.required(
+      labelStem = DenoiserHead.requiredLayers(
           "labelStem", labelStem, "the label path's first layers, for example"
               + " [{type: dense, units: 256}, {type: batchnorm}, {type: activation, function: relu}]");
-      Checks.nonEmpty("labelStem", labelStem);
-      labelStem = List.copyOf(labelStem);
       labelResidual = labelResidual == null ? List.of() : List.copyOf(labelResidual);
-      Checks.required(
+      timePath = DenoiserHead.requiredLayers(
           "timePath", timePath, "the layers on the time embedding, for example"
               + " [{type: dense, units: 64}, {type: activation, function: relu}]");
-      Checks.nonEmpty("timePath", timePath);
-      timePath = List.copyOf(timePath);
-      Checks.required(
+      fusion = DenoiserHead.requiredLayers(
           "fusion", fusion, "the layers on the concatenated features, ending in one value per"
               + " class (the velocity of the one-hot embedding)");
-      Checks.nonEmpty("fusion", fusion);
-      fusion = List.copyOf(fusion);
     }
 
     @Override
@@ -153,78 +131,12 @@ public final class NoPropFmRule implements LocalRule {
   }
 
   @Override
-  public StepResult step(Block block, RuleState state, INDArray input, Labels labels, Signals signals) {
-    return new StepResult(input, ((FlowState) state).trainStep(block, input, labels));
+  String variant() {
+    return "NoProp-FM";
   }
 
   @Override
-  public INDArray pass(Block block, RuleState state, INDArray input, Labels labels, Signals signals) {
-    return input;
-  }
-
-  @Override
-  public BlockInference infer(Block block, RuleState state, INDArray input, Signals signals) {
-    return new BlockInference(input, ((FlowState) state).infer(block, input));
-  }
-
-  @Override
-  public boolean handsOnInput() {
-    return true;
-  }
-
-  /** Two readouts: {@code stochastic} (from z_0 ~ N(0, I), headline) and {@code deterministic}. */
-  @Override
-  public List<ReadoutSpec> readouts() {
-    return List.of(
-        new ReadoutSpec(NoPropRule.STOCHASTIC, NoPropRule.STOCHASTIC, Readout.LAST),
-        new ReadoutSpec(NoPropRule.DETERMINISTIC, NoPropRule.DETERMINISTIC, Readout.LAST));
-  }
-
-  @Override
-  public String scheduleProblem(Schedule schedule) {
-    return schedule == Schedule.BACKPROP
-        ? "a NoProp-FM model conditions one block on the image, the noisy label and the time, not"
-            + " one chain of layers; train the backprop baseline from its own config"
-        : null;
-  }
-
-  @Override
-  public List<String> layerProblems(List<Layer> layers, BlockContext context) {
-    List<String> out = new ArrayList<>();
-    if (context.blockCount() != 1) {
-      out.add(
-          "rule: a NoProp-FM model is one time-conditioned block, but the model has "
-              + context.blockCount() + " blocks; give it exactly one");
-    }
-    if (context.numClasses() < 2) {
-      return out;
-    }
-    try {
-      head(config, DenoiserHead.size(layers.get(layers.size() - 1).outputShape()),
-          context.numClasses(), DataType.FLOAT, false);
-    } catch (IllegalArgumentException e) {
-      out.add(e.getMessage());
-    }
-    return out;
-  }
-
-  /**
-   * Returns the sinusoidal embedding of times {@code t} ({@code [rows][width]} flattened, C
-   * order): for i &lt; width/2, {@code sin(1000 t f_i)} and {@code cos(1000 t f_i)} with {@code f_i
-   * = 10000^(-i / (width/2))}. The scale 1000 puts t in [0, 1] on the step scale of DDPM's
-   * embedding; the paper's exact embedding is unverified (spec 2(d) gives its width, 64).
-   */
-  static double[] timeEmbedding(double[] t, int width) {
-    int half = width / 2;
-    double[] out = new double[t.length * width];
-    for (int r = 0; r < t.length; r++) {
-      for (int i = 0; i < half; i++) {
-        double f = Math.exp(-Math.log(10000.0) * i / half);
-        double a = 1000.0 * t[r] * f;
-        out[r * width + i] = Math.sin(a);
-        out[r * width + half + i] = Math.cos(a);
-      }
-    }
-    return out;
+  void checkHead(long imageWidth, int classes) {
+    head(config, imageWidth, classes, DataType.FLOAT, false);
   }
 }

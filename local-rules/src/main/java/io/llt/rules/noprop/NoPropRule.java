@@ -127,18 +127,14 @@ public final class NoPropRule implements LocalRule {
       }
       prediction = prediction == null ? Prediction.SOFTMAX_EMBEDDING : prediction;
       labelAblation = labelAblation == null ? LabelAblation.NONE : labelAblation;
-      Checks.required(
+      labelStem = DenoiserHead.requiredLayers(
           "labelStem", labelStem, "the label path's first layers, for example"
-              + " [{type: dense, units: 256}, {type: batchnorm}, {type: relu}]");
-      Checks.nonEmpty("labelStem", labelStem);
-      labelStem = List.copyOf(labelStem);
+              + " [{type: dense, units: 256}, {type: batchnorm}, {type: activation, function: relu}]");
       labelResidual = labelResidual == null ? List.of() : List.copyOf(labelResidual);
-      Checks.required(
+      fusion = DenoiserHead.requiredLayers(
           "fusion", fusion, "the layers on the concatenated features, ending in one output per"
-              + " class, for example [{type: dense, units: 256}, {type: batchnorm}, {type: relu},"
+              + " class, for example [{type: dense, units: 256}, {type: batchnorm}, {type: activation, function: relu},"
               + " {type: dense, units: 10}]");
-      Checks.nonEmpty("fusion", fusion);
-      fusion = List.copyOf(fusion);
     }
 
     @Override

@@ -492,7 +492,7 @@ class NoPropRuleTest {
   /** The sinusoidal time embedding by hand: width 4, so frequencies 1 and 10000^(-1/2). */
   @Test
   void timeEmbeddingByHand() {
-    double[] e = NoPropFmRule.timeEmbedding(new double[] {0.0, 0.5}, 4);
+    double[] e = TimeConditionedRule.sinusoid(new double[] {0.0, 0.5}, 4);
     assertThat(e).containsExactly(
         new double[] {0, 0, 1, 1, Math.sin(500), Math.sin(5), Math.cos(500), Math.cos(5)},
         offset(1e-12));
