@@ -37,6 +37,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.DoubleSupplier;
+import java.util.function.LongPredicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -133,6 +135,44 @@ class NoPropRuleTest {
   }
 
   /**
+   * Checks {@code analytic} (the gradient written by the last step) against central differences
+   * of {@code loss} in every parameter of {@code block} that {@code which} selects (relative error
+   * below 1e-5, floored at 1e-3), restoring each parameter; returns how many were checked.
+   */
+  private static int checkGradients(
+      Block block, double[] analytic, LongPredicate which, DoubleSupplier loss) {
+    INDArray p = block.params();
+    double h = 1e-6;
+    int checked = 0;
+    for (long i = 0; i < p.length(); i++) {
+      if (!which.test(i)) {
+        continue;
+      }
+      double orig = p.getDouble(0, i);
+      p.putScalar(0, i, orig + h);
+      double plus = loss.getAsDouble();
+      p.putScalar(0, i, orig - h);
+      double minus = loss.getAsDouble();
+      p.putScalar(0, i, orig);
+      double numeric = (plus - minus) / (2 * h);
+      double a = analytic[(int) i];
+      double err = Math.abs(numeric - a) / Math.max(1e-3, Math.abs(numeric) + Math.abs(a));
+      assertThat(err)
+          .as("parameter %d of %d: numeric %s analytic %s", i, p.length(), numeric, a)
+          .isLessThan(1e-5);
+      checked++;
+    }
+    return checked;
+  }
+
+  /** Runs {@code step} in the block's workspace and returns its value. */
+  private static double inWorkspace(Block b, DoubleSupplier step) {
+    try (MemoryWorkspace ws = b.openWorkspace()) {
+      return step.getAsDouble();
+    }
+  }
+
+  /**
    * dL/dθ of the weighted denoising term, for a third of the parameters of a block spread over
    * every layer (image path, label stem, residual pair and fusion), against central differences
    * in double precision; both prediction parameterisations.
@@ -150,23 +190,8 @@ class NoPropRuleTest {
       INDArray p = b.params();
       long n = p.length();
       assertThat(n).isEqualTo(b.layerParams() + b.state().numParams());
-      double h = 1e-6;
-      int checked = 0;
-      double worst = 0;
       // every third parameter: each layer of every path has at least 8, so all are covered
-      for (int i = 0; i < n; i += 3) {
-        double orig = p.getDouble(0, i);
-        p.putScalar(0, i, orig + h);
-        double plus = denoise(b, x, y, z);
-        p.putScalar(0, i, orig - h);
-        double minus = denoise(b, x, y, z);
-        p.putScalar(0, i, orig);
-        double numeric = (plus - minus) / (2 * h);
-        double err = Math.abs(numeric - analytic[i]) / Math.max(1e-3, Math.abs(numeric) + Math.abs(analytic[i]));
-        worst = Math.max(worst, err);
-        assertThat(err).as("parameter %d of %d: numeric %s analytic %s", i, n, numeric, analytic[i]).isLessThan(1e-5);
-        checked++;
-      }
+      int checked = checkGradients(b, analytic, i -> i % 3 == 0, () -> denoise(b, x, y, z));
       assertThat(checked).isGreaterThan(80);
       assertThat(Arrays.stream(analytic).map(Math::abs).max().orElse(0)).isGreaterThan(1e-4);
     }
@@ -535,24 +560,8 @@ class NoPropRuleTest {
         }
       }
       assertThat(got).isCloseTo(want / y.length, offset(1e-12));
-      INDArray p = b.params();
-      double h = 1e-6;
-      int checked = 0;
-      for (int i = 0; i < p.length(); i += 3) {
-        double orig = p.getDouble(0, i);
-        double[] lp = new double[2];
-        for (int k = 0; k < 2; k++) {
-          p.putScalar(0, i, orig + (k == 0 ? h : -h));
-          try (MemoryWorkspace ws = b.openWorkspace()) {
-            lp[k] = s.flow(b, x, u, z0, t);
-          }
-        }
-        p.putScalar(0, i, orig);
-        double numeric = (lp[0] - lp[1]) / (2 * h);
-        double err = Math.abs(numeric - analytic[i]) / Math.max(1e-3, Math.abs(numeric) + Math.abs(analytic[i]));
-        assertThat(err).as("parameter %d: numeric %s analytic %s", i, numeric, analytic[i]).isLessThan(1e-5);
-        checked++;
-      }
+      int checked =
+          checkGradients(b, analytic, i -> i % 3 == 0, () -> inWorkspace(b, () -> s.flow(b, x, u, z0, t)));
       assertThat(checked).isGreaterThan(60);
     }
   }
@@ -667,29 +676,12 @@ class NoPropRuleTest {
         s.denoise(b, x, y, t, eps);
       }
       double[] analytic = b.grads().toDoubleVector();
-      double h = 1e-6;
-      int checked = 0;
-      for (long i = 0; i < p.length() - (CLASSES * CLASSES + CLASSES); i++) {
-        boolean sched = i >= off;
-        if (!sched && i % 3 != 0) {
-          continue;
-        }
-        double orig = p.getDouble(0, i);
-        double[] lp = new double[2];
-        for (int k = 0; k < 2; k++) {
-          p.putScalar(0, i, orig + (k == 0 ? h : -h));
-          try (MemoryWorkspace ws = b.openWorkspace()) {
-            lp[k] = s.denoise(b, x, y, t, eps);
-          }
-        }
-        p.putScalar(0, i, orig);
-        double numeric = (lp[0] - lp[1]) / (2 * h);
-        double err = Math.abs(numeric - analytic[(int) i]) / Math.max(1e-3, Math.abs(numeric) + Math.abs(analytic[(int) i]));
-        assertThat(err)
-            .as("parameter %d (%s): numeric %s analytic %s", i, sched ? "schedule" : "network", numeric, analytic[(int) i])
-            .isLessThan(1e-5);
-        checked++;
-      }
+      long end = p.length() - (CLASSES * CLASSES + CLASSES);
+      // every schedule parameter, every third of the network's; not the classifier (no term here)
+      int checked =
+          checkGradients(
+              b, analytic, i -> i < end && (i >= off || i % 3 == 0),
+              () -> inWorkspace(b, () -> s.denoise(b, x, y, t, eps)));
       assertThat(checked).isGreaterThan(60);
       double[] sp = s.scheduleParameters();
       MonotoneSchedule m = new MonotoneSchedule(3, -7, 7);
