@@ -14,7 +14,9 @@ import io.llt.layers.norm.BatchNormLayer;
 import io.llt.layers.norm.NormKind;
 import io.llt.layers.norm.NormalizeLayer;
 import io.llt.layers.pool.AvgPoolLayer;
+import io.llt.layers.pool.GlobalAvgPoolLayer;
 import io.llt.layers.pool.MaxPoolLayer;
+import io.llt.layers.residual.ResidualLayer;
 import io.llt.layers.regularization.DropoutLayer;
 import io.llt.layers.shape.FlattenLayer;
 import java.util.SplittableRandom;
@@ -62,7 +64,11 @@ class LayerGradientTest {
         Arguments.of("batchnorm flat", new BatchNormLayer.Config(false, null, 1e-3), new long[] {4}),
         Arguments.of("triangle 0.7", new TriangleLayer.Config(0.7), new long[] {3, 2, 2}),
         Arguments.of("triangle 1", new TriangleLayer.Config(null), new long[] {3, 2, 2}),
-        Arguments.of("triangle 1.4 flat", new TriangleLayer.Config(1.4), new long[] {6}));
+        Arguments.of("triangle 1.4 flat", new TriangleLayer.Config(1.4), new long[] {6}),
+        Arguments.of("residual identity shortcut", new ResidualLayer.Config(2, null, null), new long[] {2, 4, 4}),
+        Arguments.of("residual projection, stride 2", new ResidualLayer.Config(3, 2, null), new long[] {2, 6, 6}),
+        Arguments.of("residual projection, same size", new ResidualLayer.Config(3, 1, WeightInit.UNIFORM_FAN_IN), new long[] {2, 3, 3}),
+        Arguments.of("globalavgpool", new GlobalAvgPoolLayer.Config(), new long[] {3, 2, 3}));
   }
 
   @ParameterizedTest(name = "{0}")

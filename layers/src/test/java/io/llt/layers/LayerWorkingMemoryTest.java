@@ -84,6 +84,9 @@ class LayerWorkingMemoryTest {
     s.add(Arguments.of("triangle 1", new TriangleLayer.Config(null), new long[] {4, 4, 5}));
     s.add(Arguments.of("triangle 1.4", new TriangleLayer.Config(1.4), new long[] {4, 4, 5}));
     s.add(Arguments.of("triangle 0.7 flat", new TriangleLayer.Config(0.7), new long[] {40}));
+    s.add(Arguments.of("residual identity", new io.llt.layers.residual.ResidualLayer.Config(4, null, null), new long[] {4, 6, 6}));
+    s.add(Arguments.of("residual projection stride 2", new io.llt.layers.residual.ResidualLayer.Config(6, 2, null), new long[] {3, 8, 8}));
+    s.add(Arguments.of("globalavgpool", new io.llt.layers.pool.GlobalAvgPoolLayer.Config(), new long[] {4, 5, 6}));
     Stream.Builder<Arguments> both = Stream.builder();
     s.build()
         .forEach(

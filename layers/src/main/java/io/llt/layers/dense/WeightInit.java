@@ -16,6 +16,12 @@ public enum WeightInit {
   /** He/Kaiming normal for ReLU: N(0, 2/fanIn); biases zero. */
   KAIMING_NORMAL,
   /**
+   * He/Kaiming normal in fan-out mode: N(0, 2/fanOut), with fanOut the filters times the kernel
+   * area (the ResNet references' {@code kaiming_normal_(mode='fan_out')}, the AugLocal and MAN
+   * convolutions' std = sqrt(2/(k k C_out))); biases zero.
+   */
+  KAIMING_NORMAL_FAN_OUT,
+  /**
    * SoftHebb's initial radius R (the layer's {@code radius}): N(0, R^2/fanIn), so that every
    * neuron's weight vector has a norm near R (25 for the CNN presets); biases zero.
    */
@@ -53,6 +59,9 @@ public enum WeightInit {
         break;
       case KAIMING_NORMAL:
         Shapes.fillNormal(w, Math.sqrt(2.0 / fanIn), rng);
+        break;
+      case KAIMING_NORMAL_FAN_OUT:
+        Shapes.fillNormal(w, Math.sqrt(2.0 / fanOut), rng);
         break;
       case RADIUS:
         Shapes.fillNormal(w, radius / Math.sqrt(fanIn), rng);

@@ -1,0 +1,2 @@
+/** Residual blocks composed of the convolution and batch-norm kernels. */
+package io.llt.layers.residual;
