@@ -47,6 +47,9 @@ public final class Block implements AutoCloseable {
   private final Random rng;
   private final DataType dataType;
   private final WorkspaceConfiguration workspaceConfig;
+  private ParamMailbox published;
+  private ParamMailbox successor;
+  private long updates;
 
   /**
    * Creates a block and allocates its parameters, gradients, optimizer state and rule state.
@@ -250,6 +253,68 @@ public final class Block implements AutoCloseable {
     }
   }
 
+  /**
+   * Links this block to the next one for a declared parameter read ({@link
+   * LocalRule#readsSuccessorFirstLayer}): {@code next} publishes its first layer's parameters to a
+   * {@link ParamMailbox} after every update, and this block's rule reads them through {@link
+   * #successorParams()}.
+   */
+  void linkSuccessor(Block next) {
+    if (next.published == null) {
+      next.published = new ParamMailbox(next.params, next.layers.get(0).numParams());
+    }
+    this.successor = next.published;
+    next.publishParams();
+  }
+
+  /**
+   * Returns the mailbox holding the next block's first-layer parameters.
+   *
+   * @throws IllegalStateException when the block's rule did not declare the read, or the block is
+   *     the last of the chain
+   */
+  public ParamMailbox successorParams() {
+    if (successor == null) {
+      throw new IllegalStateException(
+          "block '" + id + "' reads the next block's parameters but is not linked to one");
+    }
+    return successor;
+  }
+
+  /** Returns true when the block's rule reads the next block's first layer through a mailbox. */
+  public boolean readsSuccessor() {
+    return successor != null;
+  }
+
+  /** Returns the mailbox the block publishes its first layer to, or null when nobody reads it. */
+  public ParamMailbox publishedParams() {
+    return published;
+  }
+
+  /** Returns how many optimizer updates the block has made in this process. */
+  public long updates() {
+    return updates;
+  }
+
+  /**
+   * Records one optimizer update: counts it and publishes the first layer's parameters when the
+   * previous block reads them. The trainer calls it after every update.
+   */
+  public void afterUpdate() {
+    updates++;
+    publishParams();
+  }
+
+  /**
+   * Publishes the first layer's current parameters to the block's mailbox, if it has one, at the
+   * current update count (after linking, and after a checkpoint restore).
+   */
+  public void publishParams() {
+    if (published != null) {
+      published.publish(slice(params, 0, layers.get(0).numParams()), updates);
+    }
+  }
+
   /** Runs the layers forward. */
   public INDArray forward(INDArray input, boolean training) {
     INDArray x = input;
@@ -288,6 +353,9 @@ public final class Block implements AutoCloseable {
     if (buffers != null) {
       n += buffers.length();
     }
+    if (published != null) {
+      n += published.length();
+    }
     long bytes = n * dataType.width();
     INDArray buf = state.buffers();
     if (buf != null) {
@@ -316,6 +384,9 @@ public final class Block implements AutoCloseable {
     }
     if (optimizer.state() != null) {
       optimizer.state().close();
+    }
+    if (published != null) {
+      published.close();
     }
   }
 }

@@ -8,6 +8,7 @@ import io.llt.engine.config.OptimizerConfig;
 import io.llt.engine.config.Schedule;
 import io.llt.engine.config.TypeRegistry;
 import io.llt.engine.spi.BlockContext;
+import io.llt.engine.spi.ChainLayer;
 import io.llt.engine.spi.Layer;
 import io.llt.engine.spi.LayerConfig;
 import io.llt.engine.spi.LocalRule;
@@ -83,6 +84,7 @@ public final class GraphBuilder {
     }
     Set<String> ids = new HashSet<>();
     String layout = null;
+    List<ChainLayer> chain = chainOrEmpty(config, inputShape);
     long[] shape = inputShape;
     for (int i = 0; i < model.blocks().size(); i++) {
       BlockConfig b = model.blocks().get(i);
@@ -157,7 +159,7 @@ public final class GraphBuilder {
         BlockContext ctx =
             new BlockContext(
                 id, i, model.blocks().size(), blockInput, shape, config.data().numClasses(),
-                DataType.FLOAT, new long[0]);
+                DataType.FLOAT, new long[0], chain);
         for (String problem : ruleOf.layerProblems(built, ctx)) {
           issues.add(new Issue(path + ".layers", "(block '" + id + "') " + problem));
         }
@@ -234,6 +236,7 @@ public final class GraphBuilder {
     var model = config.model();
     int n = model.blocks().size();
     long[] sizes = blockOutputSizes(config, inputShape);
+    List<ChainLayer> chain = chain(config, inputShape, DataType.FLOAT);
     List<String> out = new ArrayList<>();
     long[] shape = inputShape;
     for (int i = 0; i < n; i++) {
@@ -244,7 +247,8 @@ public final class GraphBuilder {
       }
       LocalRule rule = (b.rule() != null ? b.rule() : model.rule()).build();
       BlockContext ctx =
-          new BlockContext(blockId(b, i), i, n, in, shape, numClasses, DataType.FLOAT, sizes);
+          new BlockContext(
+              blockId(b, i), i, n, in, shape, numClasses, DataType.FLOAT, sizes, chain);
       for (String w : what.lines(rule, ctx, b)) {
         out.add("model.blocks[" + i + "] ('" + blockId(b, i) + "'): " + w);
       }
@@ -283,6 +287,42 @@ public final class GraphBuilder {
       shape = handedOn((b.rule() != null ? b.rule() : config.model().rule()).build(), in, shape);
     }
     return sizes;
+  }
+
+  /**
+   * Returns every layer of the configured chain with the shapes it reads and writes, in order (what
+   * rules that build from other blocks' layers see in {@link BlockContext#chain}).
+   *
+   * @throws IllegalArgumentException when a layer does not fit its input (the config did not pass
+   *     {@link #validate})
+   */
+  public static List<ChainLayer> chain(
+      ExperimentConfig config, long[] inputShape, DataType dataType) {
+    var blocks = config.model().blocks();
+    List<ChainLayer> out = new ArrayList<>();
+    long[] shape = inputShape;
+    for (int i = 0; i < blocks.size(); i++) {
+      BlockConfig b = blocks.get(i);
+      long[] in = shape;
+      for (LayerConfig lc : b.layers()) {
+        long[] next = lc.build(shape, dataType).outputShape();
+        out.add(new ChainLayer(i, lc, shape, next));
+        shape = next;
+      }
+      LocalRuleConfig rule = b.rule() != null ? b.rule() : config.model().rule();
+      if (rule != null && config.trainer().schedule() != Schedule.BACKPROP) {
+        shape = handedOn(rule.build(), in, shape);
+      }
+    }
+    return out;
+  }
+
+  private static List<ChainLayer> chainOrEmpty(ExperimentConfig config, long[] inputShape) {
+    try {
+      return chain(config, inputShape, DataType.FLOAT);
+    } catch (IllegalArgumentException e) {
+      return List.of(); // validate reports the layer that does not fit
+    }
   }
 
   /**
@@ -329,6 +369,7 @@ public final class GraphBuilder {
                 dataType));
       } else {
         long[] sizes = blockOutputSizes(config, inputShape);
+        List<ChainLayer> chain = chain(config, inputShape, dataType);
         long[] shape = inputShape;
         for (int i = 0; i < n; i++) {
           BlockConfig b = model.blocks().get(i);
@@ -345,13 +386,18 @@ public final class GraphBuilder {
           String id = blockId(b, i);
           RuleState state =
               rule.createState(
-                  new BlockContext(id, i, n, in, shape, numClasses, dataType, sizes));
+                  new BlockContext(id, i, n, in, shape, numClasses, dataType, sizes, chain));
           OptimizerConfig opt = b.optimizer() != null ? b.optimizer() : config.trainer().optimizer();
           blocks.add(
               new Block(
                   id, i, layers, seeds, rule, state, Seeds.derive(seed, "rule-init", i), opt,
                   dataType));
           shape = handedOn(rule, in, shape);
+        }
+        for (int i = 0; i + 1 < n; i++) {
+          if (blocks.get(i).rule().readsSuccessorFirstLayer()) {
+            blocks.get(i).linkSuccessor(blocks.get(i + 1));
+          }
         }
       }
     } catch (RuntimeException e) {

@@ -10,6 +10,7 @@ import io.llt.engine.graph.Block;
 import io.llt.engine.graph.BlockGraph;
 import io.llt.engine.graph.GraphBuilder;
 import io.llt.engine.spi.BlockContext;
+import io.llt.engine.spi.ChainLayer;
 import io.llt.engine.spi.Layer;
 import io.llt.engine.spi.LayerConfig;
 import io.llt.engine.spi.LocalRule;
@@ -345,6 +346,7 @@ public record MemoryEstimate(
       handedOn.add(shape);
     }
     boolean lookahead = rules.stream().anyMatch(LocalRule::lookahead);
+    List<ChainLayer> chain = GraphBuilder.chain(config, inputShape, dataType);
     List<BlockEstimate> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       BlockConfig b = blocks.get(i);
@@ -352,7 +354,7 @@ public record MemoryEstimate(
       String id = GraphBuilder.blockId(b, i);
       long[] out0 = ls.get(ls.size() - 1).outputShape();
       BlockContext ctx =
-          new BlockContext(id, i, n, inputs.get(i), out0, numClasses, dataType, sizes);
+          new BlockContext(id, i, n, inputs.get(i), out0, numClasses, dataType, sizes, chain);
       OptimizerConfig opt =
           rules.get(i).selfUpdating()
               ? null

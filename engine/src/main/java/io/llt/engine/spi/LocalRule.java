@@ -181,6 +181,25 @@ public interface LocalRule {
   }
 
   /**
+   * Returns true when this rule's step reads the first layer's parameters of the next block (MAN's
+   * EMA branch): the only read across a block boundary the engine allows. The graph links the two
+   * blocks through a versioned {@link io.llt.engine.graph.ParamMailbox} ({@link
+   * Block#successorParams()}); the next block publishes a copy after every update, no gradient
+   * flows through it, and the version lag of every read is logged per epoch ({@code paramLag} in
+   * the metrics). On the last block of the chain there is nothing to read and no link is made.
+   * False by default.
+   */
+  default boolean readsSuccessorFirstLayer() {
+    return false;
+  }
+
+  /**
+   * Runs after the block's optimizer update, inside the block's workspace (MAN's paper form pulls
+   * its EMA branch toward the next block after the branch's own gradient step). Nothing by default.
+   */
+  default void afterUpdate(Block block, RuleState state) {}
+
+  /**
    * Returns why this rule's blocks cannot be trained under {@code schedule}, as a sentence naming
    * the fix, or null when they can (the default). {@code llt validate} and every command that
    * loads a config report it as an error against {@code trainer.schedule}.

@@ -9,5 +9,15 @@ package io.llt.engine.train;
  * @param seconds the wall time of the block's training steps this epoch (forward, local objective,
  *     backward, the copy of its output for the next block and the optimizer update; not frozen
  *     passes), 0 when it did not train; under the pipelined schedule the blocks' times overlap
+ * @param paramLag for a block whose rule reads the next block's first layer (MAN), the largest
+ *     version lag of those reads this epoch (0: the next block's parameters of the same batch,
+ *     before its update, as the sequential reference reads them); null for every other block
  */
-public record BlockMetrics(String blockId, double loss, double learningRate, double seconds) {}
+public record BlockMetrics(
+    String blockId, double loss, double learningRate, double seconds, Long paramLag) {
+
+  /** Creates the figures of a block that reads no other block's parameters. */
+  public BlockMetrics(String blockId, double loss, double learningRate, double seconds) {
+    this(blockId, loss, learningRate, seconds, null);
+  }
+}

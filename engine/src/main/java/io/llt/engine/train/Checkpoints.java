@@ -146,6 +146,7 @@ public final class Checkpoints {
             lb.assign(s.reshape(lb.shape()));
           }
         }
+        b.publishParams();
       }
       return epochs;
     } catch (IOException e) {

@@ -81,6 +81,9 @@ public final class RunDirectory {
       o.put("loss", b.loss());
       o.put("learningRate", b.learningRate());
       o.put("seconds", b.seconds());
+      if (b.paramLag() != null) {
+        o.put("paramLag", b.paramLag());
+      }
       sb.append(JSON_LINE.writeValueAsString(o)).append('\n');
     }
     ObjectNode o = JSON_LINE.createObjectNode();

@@ -214,7 +214,7 @@ public final class Trainer {
         bm.add(
             new BlockMetrics(
                 graph.blocks().get(i).id(), run.losses()[i], run.rates()[i],
-                run.blockSeconds()[i]));
+                run.blockSeconds()[i], paramLag(graph.blocks().get(i))));
       }
       long peak = probe == null ? -1 : probe.peakNativeBytes();
       EpochMetrics m =
@@ -274,6 +274,15 @@ public final class Trainer {
       double[] blockSeconds) {}
 
   /** Returns true when any of the first {@code blocks} blocks contributes class scores. */
+  /** Returns the largest version lag of the block's reads of the next block this epoch, or null. */
+  private static Long paramLag(Block b) {
+    if (!b.readsSuccessor()) {
+      return null;
+    }
+    long lag = b.successorParams().takeMaxLag();
+    return lag < 0 ? null : lag;
+  }
+
   private boolean hasScores(int blocks) {
     for (int i = 0; i < blocks; i++) {
       if (graph.blocks().get(i).rule().hasScores()) {
@@ -558,6 +567,8 @@ public final class Trainer {
       if (!b.rule().selfUpdating()) {
         b.optimizer().step(b.params(), b.grads(), lr);
       }
+      b.rule().afterUpdate(b, b.state());
+      b.afterUpdate();
       if (tracker != null) {
         tracker.record(b.index(), MemoryPhase.UPDATE, b.fixedBytes(), ws.getPrimaryOffset());
       }
