@@ -143,11 +143,15 @@ public final class SoftmaxHead implements RuleState {
     INDArray a = block.forward(input, true);
     double[] loss = new double[1];
     INDArray dg = headGradients(a, labels.classes(), loss);
-    int batch = (int) a.size(0);
-    INDArray da = Nd4j.createUninitialized(a.dataType(), new long[] {batch, width}, 'c');
-    Nd4j.gemm(dg, p, da, false, true, 1.0, 0.0);
-    block.backward(da);
+    block.backward(inputGradient(dg));
     return new StepResult(a, loss[0]);
+  }
+
+  /** Returns dL/da {@code = dG P^T}, {@code [batch, width]}, for dG {@code [batch, classes]}. */
+  public INDArray inputGradient(INDArray dg) {
+    INDArray da = Nd4j.createUninitialized(dg.dataType(), new long[] {dg.size(0), width}, 'c');
+    Nd4j.gemm(dg, p, da, false, true, 1.0, 0.0);
+    return da;
   }
 
   /**

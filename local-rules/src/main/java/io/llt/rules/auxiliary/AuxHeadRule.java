@@ -1,0 +1,89 @@
+package io.llt.rules.auxiliary;
+
+import io.llt.engine.config.Checks;
+import io.llt.engine.spi.BlockContext;
+import io.llt.engine.spi.LayerConfig;
+import io.llt.engine.spi.LocalRule;
+import io.llt.engine.spi.LocalRuleConfig;
+import io.llt.engine.spi.LocalRuleProvider;
+import io.llt.rules.common.LayerStack;
+import java.util.List;
+
+/**
+ * Supervised local learning with an auxiliary classifier per block ({@code type: aux-head}), the
+ * baseline of AugLocal and MAN: DGL's decoupled greedy learning with a pooling + linear head
+ * (InfoPro's "greedy SL", {@code 0c1f}) or InfoPro's convolutional heads trained with
+ * cross-entropy (spec auglocal-man-pipeline.md sections 2 and 3). DGL's MLP-SR head needs
+ * adaptive average pooling to non-divisible sizes, which is not built; InfoPro's reconstruction
+ * term is not built either (these heads are the cross-entropy form AugLocal's code re-implements).
+ */
+public final class AuxHeadRule extends AuxRule {
+  /**
+   * Config of the auxiliary-head rule ({@code type: aux-head}).
+   *
+   * @param preset the head in front of the linear classifier: {@code linear} (default: global
+   *     average pooling of an image output), {@code infopro-1c2f} or {@code infopro-2c2f}
+   * @param head explicit layers in front of the linear classifier, instead of a preset
+   * @param featureDim the hidden width of the InfoPro heads; default 128, > 0
+   */
+  public record Config(HeadPreset preset, List<LayerConfig> head, Integer featureDim)
+      implements LocalRuleConfig {
+    /** Validates and applies defaults. */
+    public Config {
+      if (head != null) {
+        Checks.absent("preset", preset, "give either preset or head");
+        head = List.copyOf(head);
+      }
+      preset = preset == null && head == null ? HeadPreset.LINEAR : preset;
+      featureDim = featureDim == null ? 128 : featureDim;
+      Checks.positive("featureDim", featureDim);
+    }
+
+    @Override
+    public LocalRule build() {
+      return new AuxHeadRule(this);
+    }
+  }
+
+  /** Registers {@code type: aux-head}. */
+  public static final class Provider implements LocalRuleProvider {
+    @Override
+    public String id() {
+      return "aux-head";
+    }
+
+    @Override
+    public Class<Config> configType() {
+      return Config.class;
+    }
+
+    @Override
+    public String description() {
+      return "DGL/InfoPro local learning: per-block auxiliary classifier, local cross-entropy";
+    }
+  }
+
+  private final Config config;
+
+  private AuxHeadRule(Config config) {
+    this.config = config;
+  }
+
+  @Override
+  public Config config() {
+    return config;
+  }
+
+  @Override
+  AuxState buildState(BlockContext context) {
+    if (isLast(context)) {
+      return outputLayer(context);
+    }
+    List<LayerConfig> layers =
+        headLayers(
+            config.preset(), config.head(), context.outputShape(), widest(context),
+            config.featureDim());
+    LayerStack body = LayerStack.build("head", layers, context.outputShape(), context.dataType());
+    return new AuxState(null, body, context.numClasses(), context.dataType());
+  }
+}

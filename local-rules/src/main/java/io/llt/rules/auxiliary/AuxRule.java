@@ -1,0 +1,123 @@
+package io.llt.rules.auxiliary;
+
+import io.llt.engine.graph.Block;
+import io.llt.engine.spi.BlockContext;
+import io.llt.engine.spi.ChainLayer;
+import io.llt.engine.spi.Labels;
+import io.llt.engine.spi.Layer;
+import io.llt.engine.spi.LayerConfig;
+import io.llt.engine.spi.LocalRule;
+import io.llt.engine.spi.Readout;
+import io.llt.engine.spi.ReadoutSpec;
+import io.llt.engine.spi.RuleState;
+import io.llt.engine.spi.Signals;
+import io.llt.engine.spi.StepResult;
+import io.llt.rules.common.LayerStack;
+import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Base of the supervised local rules with an auxiliary network per block (DGL/InfoPro heads,
+ * AugLocal, MAN; spec auglocal-man-pipeline.md section 1): block k computes {@code h_k =
+ * f_k(sg(h_{k-1}))}, its auxiliary network g_k turns h_k into class scores, and the cross-entropy
+ * {@code L_k = CE(g_k(h_k), y)} trains f_k and g_k only. The last block's auxiliary network is the
+ * network's own linear classifier, so the last block is trained by the output cross-entropy.
+ *
+ * <p>Inference is the plain network: the last block's classifier on the chain's output (readout
+ * {@code last}). Every block reports its own auxiliary scores, so a partial chain (a greedy phase)
+ * is evaluated by the head of its last block.
+ */
+abstract class AuxRule implements LocalRule {
+  /**
+   * Builds the block's state; {@link #createState} and {@link #layerProblems} call it.
+   *
+   * @param context the block
+   * @throws IllegalArgumentException naming the rule key when something does not fit
+   */
+  abstract AuxState buildState(BlockContext context);
+
+  @Override
+  public RuleState createState(BlockContext context) {
+    return buildState(context);
+  }
+
+  /** Returns true for the chain's last block, whose auxiliary network is the output layer. */
+  static boolean isLast(BlockContext context) {
+    return context.index() == context.blockCount() - 1;
+  }
+
+  /** The last block's state: no body, the linear output layer on the (flattened) block output. */
+  static AuxState outputLayer(BlockContext context) {
+    return new AuxState(
+        null,
+        LayerStack.build("head", List.of(), context.outputShape(), context.dataType()),
+        context.numClasses(),
+        context.dataType());
+  }
+
+  /** Returns the largest channel count of the chain's image layers (0 when the chain is unknown). */
+  static long widest(BlockContext context) {
+    long w = 0;
+    for (ChainLayer l : context.chain()) {
+      if (l.outputShape().length == 3) {
+        w = Math.max(w, l.outputShape()[0]);
+      }
+    }
+    return w == 0 && context.outputShape().length == 3 ? context.outputShape()[0] : w;
+  }
+
+  /**
+   * Returns the body layers of a preset or explicit head for a block output of {@code shape}.
+   */
+  static List<LayerConfig> headLayers(
+      HeadPreset preset, List<LayerConfig> head, long[] shape, long widest, int featureDim) {
+    return head != null ? head : preset.layers(shape, widest, featureDim);
+  }
+
+  @Override
+  public List<String> layerProblems(List<Layer> layers, BlockContext context) {
+    try (AuxState s = buildState(context)) {
+      return List.of();
+    } catch (IllegalArgumentException e) {
+      return List.of(e.getMessage());
+    }
+  }
+
+  @Override
+  public StepResult step(
+      Block block, RuleState state, INDArray input, Labels labels, Signals signals) {
+    AuxState s = (AuxState) state;
+    INDArray h = block.forward(input, true);
+    ManBranch branch = s.branch();
+    INDArray z = branch == null ? h : branch.forward(h, true, block.rng());
+    INDArray f = s.body().forward(z, true, block.rng());
+    double[] loss = new double[1];
+    INDArray dg = s.classifier().headGradients(f, labels.classes(), loss);
+    INDArray dz = s.body().backward(s.classifier().inputGradient(dg));
+    block.backward(branch == null ? dz : branch.backward(dz));
+    if (branch != null && !branch.paperForm()) {
+      branch.pull(block);
+    }
+    return new StepResult(h, loss[0]);
+  }
+
+  @Override
+  public void afterUpdate(Block block, RuleState state) {
+    ManBranch branch = ((AuxState) state).branch();
+    if (branch != null && branch.paperForm()) {
+      branch.pull(block);
+    }
+  }
+
+  @Override
+  public INDArray scores(Block block, RuleState state, INDArray output) {
+    AuxState s = (AuxState) state;
+    INDArray z = s.branch() == null ? output : s.branch().forward(output, false, block.rng());
+    return s.classifier().scores(s.body().forward(z, false, block.rng()));
+  }
+
+  @Override
+  public List<ReadoutSpec> readouts() {
+    return List.of(new ReadoutSpec("last", "scores", Readout.LAST));
+  }
+}
