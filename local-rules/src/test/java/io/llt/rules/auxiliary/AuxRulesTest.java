@@ -1,0 +1,338 @@
+package io.llt.rules.auxiliary;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.llt.engine.config.BlockConfig;
+import io.llt.engine.config.ExperimentConfig;
+import io.llt.engine.config.ModelConfig;
+import io.llt.engine.config.OptimizerConfig;
+import io.llt.engine.config.OptimizerType;
+import io.llt.engine.config.Schedule;
+import io.llt.engine.config.TrainerConfig;
+import io.llt.engine.config.TypeRegistry;
+import io.llt.engine.data.SyntheticConfig;
+import io.llt.engine.graph.Block;
+import io.llt.engine.graph.BlockGraph;
+import io.llt.engine.graph.GraphBuilder;
+import io.llt.engine.spi.Labels;
+import io.llt.engine.spi.LayerConfig;
+import io.llt.engine.spi.LocalRuleConfig;
+import io.llt.engine.spi.Signals;
+import io.llt.engine.spi.StepResult;
+import io.llt.engine.testing.NativeLeakCheck;
+import io.llt.layers.activation.Activation;
+import io.llt.layers.activation.ActivationLayer;
+import io.llt.layers.conv.Conv2dLayer;
+import io.llt.layers.dense.WeightInit;
+import io.llt.layers.norm.BatchNormLayer;
+import io.llt.layers.pool.GlobalAvgPoolLayer;
+import io.llt.layers.residual.ResidualLayer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.DoubleSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The auxiliary-network rules on a tiny ResNet in double precision: every block's gradients are
+ * those of its own local loss (central differences over the block's layers, its MAN branch and its
+ * head); no block's update depends on a later block, except MAN's EMA branch, which moves by
+ * exactly {@code (1 - m)} times a change of the next block's first layer and by nothing else; the
+ * EMA follows its formula in both forms; the parameter read has lag 0 under sequential steps.
+ */
+@ExtendWith(NativeLeakCheck.class)
+class AuxRulesTest {
+  private static final long[] INPUT = {2, 6, 6};
+  private static final int FEATURES = 72;
+  private static final int CLASSES = 3;
+  private static final int[] Y = {0, 2, 1, 1, 0, 2, 2, 1};
+
+  private static List<BlockConfig> blocks() {
+    List<LayerConfig> stem =
+        List.of(
+            new Conv2dLayer.Config(3, 3, 1, 1, null, false, WeightInit.KAIMING_NORMAL_FAN_OUT, null),
+            new BatchNormLayer.Config(true, null, null),
+            new ActivationLayer.Config(Activation.RELU));
+    return List.of(
+        new BlockConfig("stem", stem, null, null),
+        new BlockConfig("res1", List.of(new ResidualLayer.Config(4, 2, null)), null, null),
+        new BlockConfig("res2", List.of(new ResidualLayer.Config(4, null, null)), null, null),
+        new BlockConfig(
+            "top",
+            List.of(new ResidualLayer.Config(6, 2, null), new GlobalAvgPoolLayer.Config()),
+            null,
+            null));
+  }
+
+  private static BlockGraph graph(LocalRuleConfig rule) {
+    ExperimentConfig c =
+        new ExperimentConfig(
+            "aux", 3L, new SyntheticConfig(FEATURES, CLASSES, 16, 16, 0, 0.3),
+            new ModelConfig(List.of(2L, 6L, 6L), rule, blocks()),
+            new TrainerConfig(
+                Schedule.SIMULTANEOUS, 1, 8, null,
+                new OptimizerConfig(OptimizerType.SGD, 0.1, null, null, null, null, null, null, null),
+                0, null, null, null, null, null),
+            null);
+    GraphBuilder builder = new GraphBuilder(TypeRegistry.load());
+    assertThat(builder.validate(c, INPUT)).isEmpty();
+    return builder.build(c, INPUT, CLASSES, DataType.DOUBLE);
+  }
+
+  private static INDArray gaussian(long rows, long cols, long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    double[] v = new double[(int) (rows * cols)];
+    for (int i = 0; i < v.length; i++) {
+      double u1 = 1.0 - r.nextDouble();
+      v[i] = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * r.nextDouble());
+    }
+    return Nd4j.create(v, new long[] {rows, cols}, 'c');
+  }
+
+  private static Labels labels() {
+    INDArray oh = Nd4j.zeros(DataType.DOUBLE, Y.length, CLASSES);
+    for (int i = 0; i < Y.length; i++) {
+      oh.putScalar(i, Y[i], 1.0);
+    }
+    return new Labels(oh, Y);
+  }
+
+  /** One local step of {@code b} in its workspace; returns the loss, output detached into {@code out}. */
+  private static double step(Block b, INDArray x, INDArray[] out) {
+    try (MemoryWorkspace ws = b.openWorkspace(); Signals s = new Signals()) {
+      StepResult r = b.rule().step(b, b.state(), x, labels(), s);
+      if (out != null) {
+        try (MemoryWorkspace o = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+          out[0] = r.output().dup();
+        }
+      }
+      return r.loss();
+    }
+  }
+
+  /** Steps, updates and publishes every block in chain order, as the simultaneous trainer does. */
+  private static void trainBatch(BlockGraph g, INDArray x) {
+    INDArray in = x;
+    for (Block b : g.blocks()) {
+      INDArray[] out = new INDArray[1];
+      step(b, in, out);
+      try (MemoryWorkspace ws = b.openWorkspace()) {
+        b.optimizer().step(b.params(), b.grads(), 0.1);
+        b.rule().afterUpdate(b, b.state());
+      }
+      b.afterUpdate();
+      in = out[0];
+    }
+  }
+
+  /**
+   * Central differences of the block's local loss against the gradient its step writes, for about
+   * 60 parameters spread evenly over the whole vector (layers, MAN branch, head, classifier);
+   * relative error below 1e-5 (floored at 1e-3).
+   */
+  private static void checkGradients(Block b, INDArray x) {
+    step(b, x, null);
+    double[] analytic = b.grads().toDoubleVector();
+    INDArray p = b.params();
+    DoubleSupplier loss = () -> step(b, x, null);
+    double h = 1e-6;
+    int checked = 0;
+    long stride = Math.max(1, p.length() / 60);
+    for (long i = 0; i < p.length(); i += stride) {
+      double orig = p.getDouble(0, i);
+      p.putScalar(0, i, orig + h);
+      double plus = loss.getAsDouble();
+      p.putScalar(0, i, orig - h);
+      double minus = loss.getAsDouble();
+      p.putScalar(0, i, orig);
+      double numeric = (plus - minus) / (2 * h);
+      double a = analytic[(int) i];
+      double err = Math.abs(numeric - a) / Math.max(1e-3, Math.abs(numeric) + Math.abs(a));
+      assertThat(err)
+          .as("block %s parameter %d of %d: numeric %s analytic %s", b.id(), i, p.length(), numeric, a)
+          .isLessThan(1e-5);
+      checked++;
+    }
+    assertThat(checked).isGreaterThanOrEqualTo(60);
+    assertThat(Arrays.stream(analytic).map(Math::abs).max().orElse(0)).isGreaterThan(1e-4);
+  }
+
+  @Test
+  void auxHeadGradientsAreThoseOfTheLocalLoss() {
+    try (BlockGraph g = graph(new AuxHeadRule.Config(HeadPreset.INFOPRO_1C2F, null, 5))) {
+      INDArray x = gaussian(Y.length, FEATURES, 1);
+      checkGradients(g.blocks().get(0), x);
+      // the last block: the network's own linear classifier on the pooled features
+      INDArray[] h = new INDArray[1];
+      INDArray in = x;
+      for (int i = 0; i < 3; i++) {
+        step(g.blocks().get(i), in, h);
+        in = h[0];
+      }
+      Block top = g.blocks().get(3);
+      assertThat(top.state().numParams()).isEqualTo(6 * CLASSES + CLASSES);
+      checkGradients(top, in);
+    }
+  }
+
+  @Test
+  void augLocalGradientsAreThoseOfTheLocalLoss() {
+    try (BlockGraph g = graph(new AugLocalRule.Config(2, true, 0.5, 1.0))) {
+      Block stem = g.blocks().get(0);
+      // layer 0 of 4 primary layers (stem, res1, res2, top's residual): copies layers 2 and 3
+      AugLocalRule.Plan plan =
+          ((AugLocalRule) stem.rule()).plan(contextOf(g, 0));
+      assertThat(plan.aux()).extracting(AugLocalPlan.AuxLayer::layer).containsExactly(2, 3);
+      checkGradients(stem, gaussian(Y.length, FEATURES, 2));
+    }
+  }
+
+  @Test
+  void manGradientsIncludeTheBranchAndFlowThroughTheEmaCopy() {
+    try (BlockGraph g = graph(new ManRule.Config(0.9, ManRule.Form.PAPER, HeadPreset.LINEAR, null, null))) {
+      Block stem = g.blocks().get(0);
+      ManBranch branch = ((AuxState) stem.state()).branch();
+      // LB and E are copies of res1 (a stride-2 projection block): both in the paper form's params
+      long next = g.blocks().get(1).layers().get(0).numParams();
+      assertThat(branch.numParams()).isEqualTo(2 * next);
+      checkGradients(stem, gaussian(Y.length, FEATURES, 3));
+    }
+  }
+
+  private static io.llt.engine.spi.BlockContext contextOf(BlockGraph g, int i) {
+    ExperimentConfig c =
+        new ExperimentConfig(
+            "aux", 3L, new SyntheticConfig(FEATURES, CLASSES, 16, 16, 0, 0.3),
+            new ModelConfig(List.of(2L, 6L, 6L), g.blocks().get(i).rule().config(), blocks()),
+            new TrainerConfig(Schedule.SIMULTANEOUS, 1, 8, null,
+                new OptimizerConfig(OptimizerType.SGD, 0.1, null, null, null, null, null, null, null),
+                0, null, null, null, null, null),
+            null);
+    Block b = g.blocks().get(i);
+    return new io.llt.engine.spi.BlockContext(
+        b.id(), i, g.blocks().size(), b.inputShape(), b.layers().get(b.layers().size() - 1).outputShape(),
+        CLASSES, DataType.DOUBLE, new long[g.blocks().size()], GraphBuilder.chain(c, INPUT, DataType.DOUBLE));
+  }
+
+  /**
+   * Isolation: perturbing every later block leaves block 0's whole state after one training batch
+   * bit-identical, for aux-head and AugLocal; for MAN, perturbing block 2 changes nothing in block
+   * 0, and perturbing block 1 (the layer MAN reads) changes only block 0's EMA copy, by exactly
+   * (1 - m) times the perturbation.
+   */
+  @Test
+  void noBlockDependsOnALaterOneExceptThroughTheDeclaredRead() {
+    INDArray x = gaussian(Y.length, FEATURES, 4);
+    for (LocalRuleConfig rule :
+        List.<LocalRuleConfig>of(
+            new AuxHeadRule.Config(HeadPreset.INFOPRO_2C2F, null, 4),
+            new AugLocalRule.Config(2, true, 0.5, 1.0))) {
+      double[] base = block0AfterBatch(rule, x, -1, 0);
+      for (int later = 1; later < 4; later++) {
+        assertThat(block0AfterBatch(rule, x, later, 0.3)).as(rule + " block " + later).isEqualTo(base);
+      }
+    }
+    double m = 0.9;
+    ManRule.Config man = new ManRule.Config(m, ManRule.Form.CODE, HeadPreset.LINEAR, null, null);
+    double[] base = block0AfterBatch(man, x, -1, 0);
+    assertThat(block0AfterBatch(man, x, 2, 0.3)).isEqualTo(base);
+    assertThat(block0AfterBatch(man, x, 3, 0.3)).isEqualTo(base);
+    double[] moved = block0AfterBatch(man, x, 1, 0.3);
+    try (BlockGraph g = graph(man)) {
+      Block b0 = g.blocks().get(0);
+      int params = (int) b0.params().length();
+      int emaStart = params + (int) (((AuxState) b0.state()).buffers().length()
+          - ((AuxState) b0.state()).branch().emaParamCount());
+      for (int i = 0; i < base.length; i++) {
+        double expect = i >= emaStart ? base[i] + (1 - m) * 0.3 : base[i];
+        assertThat(moved[i]).as("value %d (EMA copy from %d)", i, emaStart).isCloseTo(expect, org.assertj.core.data.Offset.offset(1e-12));
+      }
+    }
+  }
+
+  /**
+   * Block 0's parameters then its rule buffers after one training batch; {@code perturbed} (when
+   * >= 0) has {@code delta} added to every parameter before the batch.
+   */
+  private static double[] block0AfterBatch(LocalRuleConfig rule, INDArray x, int perturbed, double delta) {
+    try (BlockGraph g = graph(rule)) {
+      if (perturbed >= 0) {
+        Block b = g.blocks().get(perturbed);
+        b.params().addi(delta);
+        b.publishParams();
+      }
+      trainBatch(g, x);
+      Block b0 = g.blocks().get(0);
+      double[] p = b0.params().toDoubleVector();
+      INDArray buf = b0.state().buffers();
+      double[] s = buf == null ? new double[0] : buf.toDoubleVector();
+      double[] out = Arrays.copyOf(p, p.length + s.length);
+      System.arraycopy(s, 0, out, p.length, s.length);
+      return out;
+    }
+  }
+
+  /** Code form: after one batch xi = m xi0 + (1 - m) theta_next (pre-step), untouched by SGD. */
+  @Test
+  void emaCopyFollowsItsFormulaInTheCodeForm() {
+    double m = 0.8;
+    try (BlockGraph g = graph(new ManRule.Config(m, null, HeadPreset.LINEAR, null, null))) {
+      Block b0 = g.blocks().get(0);
+      Block b1 = g.blocks().get(1);
+      ManBranch branch = ((AuxState) b0.state()).branch();
+      double[] xi0 = branch.emaParams().toDoubleVector();
+      long n = b1.layers().get(0).numParams();
+      double[] theta = b1.params().toDoubleVector();
+      // E has no optimizer state: its values are not in the block's parameter vector
+      assertThat(b0.params().length())
+          .isEqualTo(b0.layerParams() + branch.numParams() + ((AuxState) b0.state()).body().numParams()
+              + ((AuxState) b0.state()).classifier().numParams());
+      assertThat(branch.numParams()).isEqualTo(n);
+      trainBatch(g, gaussian(Y.length, FEATURES, 5));
+      double[] xi = branch.emaParams().toDoubleVector();
+      assertThat(xi).hasSize((int) n);
+      for (int i = 0; i < n; i++) {
+        assertThat(xi[i]).isCloseTo(m * xi0[i] + (1 - m) * theta[i], org.assertj.core.data.Offset.offset(1e-12));
+      }
+      assertThat(b0.successorParams().lastLag()).isZero();
+      assertThat(b0.successorParams().version()).isEqualTo(b1.updates());
+      trainBatch(g, gaussian(Y.length, FEATURES, 6));
+      assertThat(b0.successorParams().lastLag()).isZero();
+      assertThat(b0.successorParams().takeMaxLag()).isZero();
+    }
+  }
+
+  /** Paper form: E takes its SGD step first, then the pull: xi = m (xi0 - lr g) + (1 - m) theta. */
+  @Test
+  void emaCopyFollowsItsFormulaInThePaperForm() {
+    double m = 0.7;
+    try (BlockGraph g = graph(new ManRule.Config(m, ManRule.Form.PAPER, HeadPreset.LINEAR, null, null))) {
+      Block b0 = g.blocks().get(0);
+      Block b1 = g.blocks().get(1);
+      ManBranch branch = ((AuxState) b0.state()).branch();
+      double[] xi0 = branch.emaParams().toDoubleVector();
+      double[] theta = b1.params().toDoubleVector();
+      INDArray x = gaussian(Y.length, FEATURES, 7);
+      step(b0, x, null);
+      // E's gradient, from the slice of the block's gradient vector that its parameters occupy
+      long off = b0.layerParams() + branch.numParams() - branch.emaParamCount();
+      double[] grad = b0.grads().toDoubleVector();
+      trainBatch(g, x);
+      double[] xi = branch.emaParams().toDoubleVector();
+      double changed = 0;
+      for (int i = 0; i < xi.length; i++) {
+        double gi = grad[(int) (off + i)];
+        changed = Math.max(changed, Math.abs(gi));
+        assertThat(xi[i])
+            .isCloseTo(m * (xi0[i] - 0.1 * gi) + (1 - m) * theta[i], org.assertj.core.data.Offset.offset(1e-12));
+      }
+      assertThat(changed).as("E received a gradient").isGreaterThan(1e-6);
+    }
+  }
+}
