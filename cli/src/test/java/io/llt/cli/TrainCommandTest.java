@@ -106,6 +106,46 @@ class TrainCommandTest {
   }
 
   /**
+   * A MAN run logs the version lag of every block's read of the next block's first layer: 0 under
+   * the simultaneous schedule (the next block's pre-step parameters of the same batch), at least 0
+   * and at most the queue's reach under the pipelined one; the last block reads nothing.
+   */
+  @Test
+  void manLogsTheLagOfItsCrossBlockRead() throws IOException {
+    for (String schedule : new String[] {"simultaneous", "pipelined"}) {
+      Path runs = tmp.resolve("runs-" + schedule);
+      Cli r =
+          Cli.run("train", "../configs/smoke/man-synthetic.yaml", "--runs-dir", runs.toString(),
+              "--set", "trainer.schedule=" + schedule);
+      assertThat(r.exit).as(r.toString()).isZero();
+      Path run;
+      try (var dirs = Files.list(runs)) {
+        run = dirs.findFirst().orElseThrow();
+      }
+      int reads = 0;
+      for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+        JsonNode m = JSON.readTree(line);
+        if (!"block".equals(m.get("kind").asText())) {
+          continue;
+        }
+        if (m.get("block").asText().equals("top")) {
+          assertThat(m.has("paramLag")).as(line).isFalse();
+          continue;
+        }
+        reads++;
+        long lag = m.get("paramLag").asLong();
+        if (schedule.equals("simultaneous")) {
+          assertThat(lag).as(line).isZero();
+        } else {
+          // a stage runs at most queueCapacity (2) batches ahead of the next, plus the one in hand
+          assertThat(lag).as(line).isBetween(0L, 3L);
+        }
+      }
+      assertThat(reads).isEqualTo(3 * 2);
+    }
+  }
+
+  /**
    * A NoProp run prints every block's noise level and weight before training, and both its
    * readouts at the end; {@code llt eval} reports both again, the deterministic one exactly.
    */
