@@ -123,6 +123,16 @@ public interface LocalRule {
     return false;
   }
 
+  /**
+   * Returns true when this rule's class scores are auxiliary (a block's own classifier that the
+   * network's inference discards: DGL, AugLocal, MAN): the evaluator then asks for scores only from
+   * the last block it evaluates (the network's output, or the last trained block of a greedy phase)
+   * and runs every block before it through its plain inference forward. False by default.
+   */
+  default boolean auxiliaryScores() {
+    return false;
+  }
+
   /** Returns true when {@link #encodeTraining} calls its {@code networkScores} (whole-network reads). */
   default boolean readsNetworkScores() {
     return false;

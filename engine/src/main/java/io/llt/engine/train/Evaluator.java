@@ -139,7 +139,10 @@ public final class Evaluator {
         Block b = graph.blocks().get(i);
         INDArray next = null;
         try (MemoryWorkspace ws = b.openWorkspace()) {
-          BlockInference inf = b.rule().infer(b, b.state(), x, signals);
+          BlockInference inf =
+              i < blockCount - 1 && b.rule().auxiliaryScores()
+                  ? new BlockInference(b.forward(x, false), Map.of())
+                  : b.rule().infer(b, b.state(), x, signals);
           try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             for (var e : inf.scores().entrySet()) {
               INDArray old = last.put(e.getKey(), e.getValue().dup());

@@ -24,8 +24,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * network's own linear classifier, so the last block is trained by the output cross-entropy.
  *
  * <p>Inference is the plain network: the last block's classifier on the chain's output (readout
- * {@code last}). Every block reports its own auxiliary scores, so a partial chain (a greedy phase)
- * is evaluated by the head of its last block.
+ * {@code last}); the auxiliary networks of the blocks before it are not run ({@link
+ * #auxiliaryScores}), except that a partial chain (a greedy phase) is read by the auxiliary head of
+ * its last block.
  */
 abstract class AuxRule implements LocalRule {
   /**
@@ -114,6 +115,11 @@ abstract class AuxRule implements LocalRule {
     AuxState s = (AuxState) state;
     INDArray z = s.branch() == null ? output : s.branch().forward(output, false, block.rng());
     return s.classifier().scores(s.body().forward(z, false, block.rng()));
+  }
+
+  @Override
+  public boolean auxiliaryScores() {
+    return true;
   }
 
   @Override

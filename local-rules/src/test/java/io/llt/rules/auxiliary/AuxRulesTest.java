@@ -278,6 +278,37 @@ class AuxRulesTest {
     }
   }
 
+  /**
+   * Inference is the plain network: the blocks before the last evaluated one are run through their
+   * layers only (their inference memory is exactly that of the block's forward, no auxiliary
+   * network), and a partial chain is read by the auxiliary head of its last block.
+   */
+  @Test
+  void inferenceRunsOnlyTheLastEvaluatedBlocksHead() {
+    try (BlockGraph g = graph(new AugLocalRule.Config(2, true, 0.5, 1.0))) {
+      INDArray x = gaussian(Y.length, FEATURES, 8);
+      io.llt.engine.data.Dataset data =
+          new io.llt.engine.data.Dataset(x, Y, CLASSES, new long[] {FEATURES});
+      io.llt.engine.memory.MemoryTracker tracker =
+          new io.llt.engine.memory.MemoryTracker(List.of("stem", "res1", "res2", "top"), 0);
+      // the first pass sizes the step workspace (ND4J's learning loop allocates outside it)
+      io.llt.engine.train.Evaluator.evaluate(g, 4, data, Y.length, null);
+      var full = io.llt.engine.train.Evaluator.evaluate(g, 4, data, Y.length, tracker);
+      assertThat(full.readouts()).containsOnlyKeys("last");
+      Block stem = g.blocks().get(0);
+      long forwardOnly;
+      try (MemoryWorkspace ws = stem.openWorkspace()) {
+        stem.forward(x, false);
+        forwardOnly = ws.getPrimaryOffset();
+      }
+      assertThat(tracker.peakBytes(0, io.llt.engine.memory.MemoryPhase.INFERENCE) - stem.fixedBytes())
+          .as("block 0's inference is its forward alone")
+          .isEqualTo(forwardOnly);
+      var partial = io.llt.engine.train.Evaluator.evaluate(g, 2, data, Y.length, null);
+      assertThat(partial.headline()).isBetween(0.0, 1.0);
+    }
+  }
+
   /** Code form: after one batch xi = m xi0 + (1 - m) theta_next (pre-step), untouched by SGD. */
   @Test
   void emaCopyFollowsItsFormulaInTheCodeForm() {
