@@ -2,7 +2,9 @@ package io.llt.engine.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.llt.engine.graph.Block;
 import java.util.function.DoubleSupplier;
+import java.util.function.LongPredicate;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -46,5 +48,37 @@ public final class GradCheck {
     assertThat(analytic.length()).as(what + " gradient length").isEqualTo(values.length());
     double err = maxRelativeError(loss, values, analytic);
     assertThat(err).as(what + ": max relative error of analytic vs finite-difference gradient").isLessThan(tolerance);
+  }
+
+  /**
+   * Checks {@code analytic} (the gradient a block's step wrote) against central differences of
+   * {@code loss} in every parameter of {@code block} that {@code which} selects, restoring each:
+   * the relative error, floored at 1e-3 in the denominator, must stay below 1e-5.
+   *
+   * @return how many parameters were checked
+   */
+  public static int assertBlockGradients(
+      Block block, double[] analytic, LongPredicate which, DoubleSupplier loss) {
+    INDArray p = block.params();
+    int checked = 0;
+    for (long i = 0; i < p.length(); i++) {
+      if (!which.test(i)) {
+        continue;
+      }
+      double orig = p.getDouble(0, i);
+      p.putScalar(0, i, orig + H);
+      double plus = loss.getAsDouble();
+      p.putScalar(0, i, orig - H);
+      double minus = loss.getAsDouble();
+      p.putScalar(0, i, orig);
+      double numeric = (plus - minus) / (2 * H);
+      double a = analytic[(int) i];
+      double err = Math.abs(numeric - a) / Math.max(1e-3, Math.abs(numeric) + Math.abs(a));
+      assertThat(err)
+          .as("block %s parameter %d of %d: numeric %s analytic %s", block.id(), i, p.length(), numeric, a)
+          .isLessThan(1e-5);
+      checked++;
+    }
+    return checked;
   }
 }

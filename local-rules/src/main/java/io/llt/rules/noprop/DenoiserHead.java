@@ -4,6 +4,7 @@ import io.llt.engine.config.Checks;
 import io.llt.engine.graph.Block;
 import io.llt.engine.spi.Layer;
 import io.llt.engine.spi.LayerConfig;
+import io.llt.rules.common.LayerStack;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -140,18 +141,7 @@ final class DenoiserHead implements AutoCloseable {
 
   private static List<Layer> stack(
       String key, List<LayerConfig> configs, long[] input, DataType dataType) {
-    List<Layer> out = new ArrayList<>();
-    long[] shape = input;
-    for (int j = 0; j < configs.size(); j++) {
-      try {
-        Layer l = configs.get(j).build(shape, dataType);
-        out.add(l);
-        shape = l.outputShape();
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("rule " + key + "[" + j + "]: " + e.getMessage(), e);
-      }
-    }
-    return out;
+    return LayerStack.build(key, configs, input, dataType).layers();
   }
 
   /**
@@ -166,15 +156,11 @@ final class DenoiserHead implements AutoCloseable {
   }
 
   private static INDArray slice(INDArray flat, long off, long n) {
-    return flat.get(NDArrayIndex.all(), NDArrayIndex.interval(off, off + n));
+    return LayerStack.slice(flat, off, n);
   }
 
   static long size(long[] shape) {
-    long n = 1;
-    for (long v : shape) {
-      n *= v;
-    }
-    return n;
+    return LayerStack.size(shape);
   }
 
   /** Returns every layer: stem, residual, time path, fusion. */

@@ -19,6 +19,7 @@ import io.llt.engine.spi.LayerConfig;
 import io.llt.engine.spi.LocalRuleConfig;
 import io.llt.engine.spi.Signals;
 import io.llt.engine.spi.StepResult;
+import io.llt.engine.testing.GradCheck;
 import io.llt.engine.testing.NativeLeakCheck;
 import io.llt.layers.activation.Activation;
 import io.llt.layers.activation.ActivationLayer;
@@ -31,7 +32,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.function.DoubleSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -139,26 +139,9 @@ class AuxRulesTest {
   private static void checkGradients(Block b, INDArray x) {
     step(b, x, null);
     double[] analytic = b.grads().toDoubleVector();
-    INDArray p = b.params();
-    DoubleSupplier loss = () -> step(b, x, null);
-    double h = 1e-6;
-    int checked = 0;
-    long stride = Math.max(1, p.length() / 60);
-    for (long i = 0; i < p.length(); i += stride) {
-      double orig = p.getDouble(0, i);
-      p.putScalar(0, i, orig + h);
-      double plus = loss.getAsDouble();
-      p.putScalar(0, i, orig - h);
-      double minus = loss.getAsDouble();
-      p.putScalar(0, i, orig);
-      double numeric = (plus - minus) / (2 * h);
-      double a = analytic[(int) i];
-      double err = Math.abs(numeric - a) / Math.max(1e-3, Math.abs(numeric) + Math.abs(a));
-      assertThat(err)
-          .as("block %s parameter %d of %d: numeric %s analytic %s", b.id(), i, p.length(), numeric, a)
-          .isLessThan(1e-5);
-      checked++;
-    }
+    long stride = Math.max(1, b.params().length() / 60);
+    int checked =
+        GradCheck.assertBlockGradients(b, analytic, i -> i % stride == 0, () -> step(b, x, null));
     assertThat(checked).isGreaterThanOrEqualTo(60);
     assertThat(Arrays.stream(analytic).map(Math::abs).max().orElse(0)).isGreaterThan(1e-4);
   }

@@ -19,6 +19,7 @@ import io.llt.engine.graph.Block;
 import io.llt.engine.graph.BlockGraph;
 import io.llt.engine.graph.GraphBuilder;
 import io.llt.engine.spi.Labels;
+import io.llt.engine.testing.GradCheck;
 import io.llt.engine.spi.LayerConfig;
 import io.llt.engine.spi.Signals;
 import io.llt.engine.testing.NativeLeakCheck;
@@ -134,35 +135,10 @@ class NoPropRuleTest {
     }
   }
 
-  /**
-   * Checks {@code analytic} (the gradient written by the last step) against central differences
-   * of {@code loss} in every parameter of {@code block} that {@code which} selects (relative error
-   * below 1e-5, floored at 1e-3), restoring each parameter; returns how many were checked.
-   */
+  /** See {@link GradCheck#assertBlockGradients}. */
   private static int checkGradients(
       Block block, double[] analytic, LongPredicate which, DoubleSupplier loss) {
-    INDArray p = block.params();
-    double h = 1e-6;
-    int checked = 0;
-    for (long i = 0; i < p.length(); i++) {
-      if (!which.test(i)) {
-        continue;
-      }
-      double orig = p.getDouble(0, i);
-      p.putScalar(0, i, orig + h);
-      double plus = loss.getAsDouble();
-      p.putScalar(0, i, orig - h);
-      double minus = loss.getAsDouble();
-      p.putScalar(0, i, orig);
-      double numeric = (plus - minus) / (2 * h);
-      double a = analytic[(int) i];
-      double err = Math.abs(numeric - a) / Math.max(1e-3, Math.abs(numeric) + Math.abs(a));
-      assertThat(err)
-          .as("parameter %d of %d: numeric %s analytic %s", i, p.length(), numeric, a)
-          .isLessThan(1e-5);
-      checked++;
-    }
-    return checked;
+    return GradCheck.assertBlockGradients(block, analytic, which, loss);
   }
 
   /** Runs {@code step} in the block's workspace and returns its value. */
