@@ -48,6 +48,7 @@ public final class Block implements AutoCloseable {
   private final DataType dataType;
   private final WorkspaceConfiguration workspaceConfig;
   private ParamMailbox published;
+  private INDArray publishedView;
   private ParamMailbox successor;
   private long updates;
 
@@ -261,7 +262,9 @@ public final class Block implements AutoCloseable {
    */
   void linkSuccessor(Block next) {
     if (next.published == null) {
-      next.published = new ParamMailbox(next.params, next.layers.get(0).numParams());
+      long n = next.layers.get(0).numParams();
+      next.published = new ParamMailbox(next.params, n);
+      next.publishedView = slice(next.params, 0, n);
     }
     this.successor = next.published;
     next.publishParams();
@@ -311,7 +314,7 @@ public final class Block implements AutoCloseable {
    */
   public void publishParams() {
     if (published != null) {
-      published.publish(slice(params, 0, layers.get(0).numParams()), updates);
+      published.publish(publishedView, updates);
     }
   }
 

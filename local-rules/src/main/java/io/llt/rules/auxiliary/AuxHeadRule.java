@@ -30,11 +30,8 @@ public final class AuxHeadRule extends AuxRule {
       implements LocalRuleConfig {
     /** Validates and applies defaults. */
     public Config {
-      if (head != null) {
-        Checks.absent("preset", preset, "give either preset or head");
-        head = List.copyOf(head);
-      }
-      preset = preset == null && head == null ? HeadPreset.LINEAR : preset;
+      preset = HeadPreset.resolve(preset, head, HeadPreset.LINEAR);
+      head = head == null ? null : List.copyOf(head);
       featureDim = featureDim == null ? 128 : featureDim;
       Checks.positive("featureDim", featureDim);
     }

@@ -29,6 +29,19 @@ public enum HeadPreset {
   INFOPRO_2C2F;
 
   /**
+   * Validates a rule config's {@code preset} and {@code head} keys (at most one of them) and
+   * returns the preset to use: {@code preset}, null when explicit {@code head} layers are given, or
+   * {@code fallback}.
+   */
+  public static HeadPreset resolve(HeadPreset preset, List<LayerConfig> head, HeadPreset fallback) {
+    if (head != null) {
+      io.llt.engine.config.Checks.absent("preset", preset, "give either preset or head");
+      return null;
+    }
+    return preset == null ? fallback : preset;
+  }
+
+  /**
    * Returns the head's layers for a block output of {@code shape}.
    *
    * @param shape the per-example shape the head reads

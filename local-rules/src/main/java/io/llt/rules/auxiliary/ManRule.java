@@ -53,11 +53,8 @@ public final class ManRule extends AuxRule {
         throw new InvalidValueException("momentum", "must be in [0, 1], found " + momentum);
       }
       form = form == null ? Form.CODE : form;
-      if (head != null) {
-        Checks.absent("preset", preset, "give either preset or head");
-        head = List.copyOf(head);
-      }
-      preset = preset == null && head == null ? HeadPreset.INFOPRO_2C2F : preset;
+      preset = HeadPreset.resolve(preset, head, HeadPreset.INFOPRO_2C2F);
+      head = head == null ? null : List.copyOf(head);
       featureDim = featureDim == null ? 128 : featureDim;
       Checks.positive("featureDim", featureDim);
     }
