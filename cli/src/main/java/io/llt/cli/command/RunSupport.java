@@ -1,5 +1,9 @@
 package io.llt.cli.command;
 
+import io.llt.engine.data.graph.NodeGraph;
+import io.llt.engine.spi.GraphDataConfig;
+import io.llt.engine.train.GraphTrainer;
+
 import io.llt.engine.config.ExperimentConfig;
 import io.llt.engine.config.Schedule;
 import io.llt.engine.config.TypeRegistry;
@@ -51,14 +55,7 @@ final class RunSupport {
 
   /** Loads the data of a config, printing what was loaded. */
   static DataSplits loadData(ExperimentConfig c, Path configDir, boolean offline, PrintWriter out) {
-    DataContext ctx = DataContext.standard(configDir, Experiment.dataType(c), c.seed());
-    if (offline) {
-      ctx =
-          new DataContext(
-              ctx.configDir(), ctx.environment(), ctx.userHome(), ctx.systemDatasetsDir(), false,
-              ctx.dataType(), ctx.seed());
-    }
-    DataSplits d = c.data().load(ctx);
+    DataSplits d = c.data().load(dataContext(c, configDir, offline));
     out.printf(
         Locale.ROOT,
         "data: %s  train %d  validation %d  test %d%s%n",
@@ -69,6 +66,84 @@ final class RunSupport {
         d.files().isEmpty() ? "" : "  (" + d.files().get(0).path().getParent() + ")");
     out.flush();
     return d;
+  }
+
+  /** Returns where and how a run's data is loaded. */
+  static DataContext dataContext(ExperimentConfig c, Path configDir, boolean offline) {
+    DataContext ctx = DataContext.standard(configDir, Experiment.dataType(c), c.seed());
+    if (offline) {
+      ctx =
+          new DataContext(
+              ctx.configDir(), ctx.environment(), ctx.userHome(), ctx.systemDatasetsDir(), false,
+              ctx.dataType(), ctx.seed());
+    }
+    return ctx;
+  }
+
+  /** Loads the graph of a full-graph run and says what was loaded. */
+  static NodeGraph loadGraph(ExperimentConfig c, Path configDir, boolean offline, PrintWriter out) {
+    NodeGraph g = ((GraphDataConfig) c.data()).loadGraph(dataContext(c, configDir, offline));
+    out.printf(
+        Locale.ROOT,
+        "data: %s  %d nodes, %d features, %d directed edges; train %d  validation %d  test %d"
+            + "  (%s)%n",
+        g.name(),
+        g.numNodes(),
+        g.numFeatures(),
+        g.adjacency().numEdges(),
+        g.train().length,
+        g.validation().length,
+        g.test().length,
+        g.files().get(0).path().getParent());
+    out.flush();
+    return g;
+  }
+
+  /** The summary of a full-graph run. */
+  static Map<String, Object> graphSummary(
+      ExperimentConfig c, TypeRegistry registry, NodeGraph data, BlockGraph graph,
+      GraphTrainer.Result r) {
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("name", c.name());
+    s.put("rule", ruleIds(c, registry));
+    s.put("schedule", c.trainer().schedule().name().toLowerCase(Locale.ROOT));
+    s.put("dataset", data.name());
+    s.put("maxEpochs", c.trainer().epochs());
+    s.put("patience", c.trainer().patience());
+    s.put("blocks", blockIds(graph));
+    s.put("parameters", graph.numParams());
+    s.put("testAccuracy", r.testAccuracy());
+    s.put("validationAccuracy", r.validationAccuracy());
+    List<Map<String, Object>> blocks = new ArrayList<>();
+    long peak = 0;
+    for (GraphTrainer.BlockOutcome o : r.blocks()) {
+      Map<String, Object> b = new LinkedHashMap<>();
+      b.put("block", o.blockId());
+      b.put("epochs", o.epochs());
+      b.put("bestEpoch", o.bestEpoch());
+      b.put("validationAccuracy", o.validationAccuracy());
+      b.put("testAccuracy", o.testAccuracy());
+      b.put("seconds", o.seconds());
+      b.put("peakStepBytes", o.peakStepBytes());
+      peak = Math.max(peak, o.peakStepBytes());
+      blocks.add(b);
+    }
+    s.put("trainedBlocks", blocks);
+    s.put("peakStepBytes", peak);
+    s.put("peakNativeBytes", r.peakNativeBytes());
+    s.put("peakResidentBytes", NativeMemory.peakResidentBytes());
+    s.put("wallSeconds", r.wallSeconds());
+    s.put("seed", c.seed());
+    s.put("engineVersion", BuildInfo.version());
+    s.put("engineCommit", BuildInfo.commit());
+    s.put("date", now());
+    s.put("machine", machine());
+    List<Map<String, String>> files = new ArrayList<>();
+    for (DataFile f : data.files()) {
+      files.add(Map.of("path", f.path().toString(), "sha256", f.sha256()));
+    }
+    s.put("dataFiles", files);
+    return s;
   }
 
   /**

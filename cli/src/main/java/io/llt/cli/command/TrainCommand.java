@@ -1,5 +1,8 @@
 package io.llt.cli.command;
 
+import io.llt.engine.data.graph.NodeGraph;
+import io.llt.engine.train.GraphTrainer;
+
 import io.llt.cli.progress.ProgressListener;
 import io.llt.engine.BadInputException;
 import io.llt.engine.config.ConfigWriter;
@@ -108,6 +111,14 @@ public final class TrainCommand implements Callable<Integer> {
     for (String n : experiment.notes(c)) {
       out.println("note: " + n);
     }
+    if (Experiment.graphMode(c)) {
+      if (resume != null) {
+        throw new BadInputException(
+            resume + ": full-graph runs cannot be resumed yet (a block restarts its early"
+                + " stopping from scratch); start a new run");
+      }
+      return trainGraph(experiment, c, configDir, runDir, out);
+    }
     DataSplits data = RunSupport.loadData(c, configDir, dataOptions.offline, out);
     experiment.checkMemoryBudget(c);
     try (MemoryProbe probe = MemoryProbe.start(5);
@@ -155,6 +166,56 @@ public final class TrainCommand implements Callable<Integer> {
           r.peakNativeBytes() / (1024.0 * 1024.0),
           r.wallSeconds());
       out.println("summary: " + runDir.path().resolve(RunDirectory.SUMMARY));
+    }
+    return 0;
+  }
+
+  /** A full-graph run: load the graph, train every block on it, write the summary. */
+  private int trainGraph(
+      Experiment experiment, ExperimentConfig c, Path configDir, RunDirectory runDir,
+      PrintWriter out) throws IOException {
+    NodeGraph data = RunSupport.loadGraph(c, configDir, dataOptions.offline, out);
+    try (BlockGraph graph =
+        new GraphBuilder(experiment.registry())
+            .build(c, c.inputShape(), c.data().numClasses(), Experiment.dataType(c))) {
+      out.printf(
+          Locale.ROOT,
+          "model: %d blocks, %d parameters; rule %s; schedule %s; full graph, at most %d epochs"
+              + " per %s%s%n",
+          graph.blocks().size(),
+          graph.numParams(),
+          RunSupport.ruleIds(c, experiment.registry()),
+          c.trainer().schedule().name().toLowerCase(Locale.ROOT),
+          c.trainer().epochs(),
+          c.trainer().schedule() == io.llt.engine.config.Schedule.GREEDY ? "block" : "run",
+          c.trainer().patience() == null
+              ? ""
+              : ", early stopping after " + c.trainer().patience() + " validations");
+      out.flush();
+      boolean interactive = System.console() != null;
+      GraphTrainer.Result r =
+          new GraphTrainer(
+                  c, graph, data, runDir,
+                  new ProgressListener(out, interactive, RunSupport.blockIds(graph)))
+              .fit();
+      runDir.writeSummary(RunSupport.graphSummary(c, experiment.registry(), data, graph, r));
+      for (GraphTrainer.BlockOutcome o : r.blocks()) {
+        out.printf(
+            Locale.ROOT,
+            "  %s: %d epochs, kept epoch %d: validation %.4f test %.4f  peak step %.1f MiB%n",
+            o.blockId(), o.epochs(), o.bestEpoch(), o.validationAccuracy(), o.testAccuracy(),
+            o.peakStepBytes() / (1024.0 * 1024.0));
+      }
+      out.printf(
+          Locale.ROOT,
+          "test accuracy %.4f  validation %.4f  peak native %.1f MiB  %.1fs%n",
+          r.testAccuracy(),
+          r.validationAccuracy(),
+          r.peakNativeBytes() / (1024.0 * 1024.0),
+          r.wallSeconds());
+      out.println("summary: " + runDir.path().resolve(RunDirectory.SUMMARY));
+    } finally {
+      data.features().close();
     }
     return 0;
   }

@@ -24,6 +24,11 @@ import java.util.List;
  *     rule allows it ({@link io.llt.engine.spi.LocalRule#cacheableWhenFrozen()}), compute their
  *     outputs on every split once at the start of the phase and train and evaluate the phase from
  *     them (SoftHebb's readout on frozen conv features); default true
+ * @param patience graph data only: early stopping, as ForwardGNN's reference: stop a block's
+ *     training (greedy) or the network's (backprop) after this many validations without a strictly
+ *     better validation accuracy, and restore the weights of the best one; {@code > 0}; default
+ *     none (train every epoch, keep the last weights)
+ * @param validateEvery graph data only: validate every this many epochs; default 1, > 0
  */
 public record TrainerConfig(
     Schedule schedule,
@@ -36,7 +41,9 @@ public record TrainerConfig(
     Integer stages,
     Integer queueCapacity,
     List<PhaseConfig> phases,
-    Boolean cacheFrozenFeatures) {
+    Boolean cacheFrozenFeatures,
+    Integer patience,
+    Integer validateEvery) {
   /** Validates and applies defaults. */
   public TrainerConfig {
     schedule = schedule == null ? Schedule.SIMULTANEOUS : schedule;
@@ -59,6 +66,8 @@ public record TrainerConfig(
       Checks.positive("stages", stages);
       Checks.positive("queueCapacity", queueCapacity);
     }
+    Checks.positive("patience", patience);
+    Checks.positive("validateEvery", validateEvery);
     if (schedule != Schedule.GREEDY) {
       Checks.absent("phases", phases, "schedule: greedy only");
       Checks.absent("cacheFrozenFeatures", cacheFrozenFeatures, "schedule: greedy only");
@@ -73,6 +82,24 @@ public record TrainerConfig(
     }
   }
 
+  /** Creates a config without the graph-only settings. */
+  public TrainerConfig(
+      Schedule schedule,
+      Integer epochs,
+      Integer batchSize,
+      Integer evalBatchSize,
+      OptimizerConfig optimizer,
+      Integer keepCheckpoints,
+      String dataType,
+      Integer stages,
+      Integer queueCapacity,
+      List<PhaseConfig> phases,
+      Boolean cacheFrozenFeatures) {
+    this(
+        schedule, epochs, batchSize, evalBatchSize, optimizer, keepCheckpoints, dataType, stages,
+        queueCapacity, phases, cacheFrozenFeatures, null, null);
+  }
+
   /** Returns a copy with another schedule (pipeline settings are kept only for {@code pipelined}). */
   public TrainerConfig withSchedule(Schedule s) {
     boolean p = s == Schedule.PIPELINED;
@@ -80,6 +107,6 @@ public record TrainerConfig(
     return new TrainerConfig(
         s, epochs, batchSize, evalBatchSize, optimizer, keepCheckpoints, dataType,
         p ? stages : null, p ? queueCapacity : null, g ? phases : null,
-        g ? cacheFrozenFeatures : null);
+        g ? cacheFrozenFeatures : null, patience, validateEvery);
   }
 }

@@ -10,7 +10,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /** SHA-256 helpers for data provenance and download checks. */
-final class Sha256 {
+public final class Sha256 {
   private Sha256() {}
 
   /** Returns a fresh SHA-256 digest. */
@@ -23,7 +23,7 @@ final class Sha256 {
   }
 
   /** Returns the lower-case hex SHA-256 of the bytes of {@code file} as stored. */
-  static String of(Path file) {
+  public static String of(Path file) {
     MessageDigest md = digest();
     byte[] buf = new byte[1 << 16];
     try (InputStream in = Files.newInputStream(file)) {

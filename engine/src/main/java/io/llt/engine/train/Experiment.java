@@ -8,6 +8,10 @@ import io.llt.engine.config.LoadedConfig;
 import io.llt.engine.config.TypeRegistry;
 import io.llt.engine.config.Schedule;
 import io.llt.engine.graph.GraphBuilder;
+import io.llt.engine.spi.GraphDataConfig;
+import io.llt.engine.spi.GraphLayer;
+import io.llt.engine.spi.GraphRule;
+import io.llt.engine.spi.Layer;
 import io.llt.engine.memory.MemoryBudgetExceededException;
 import io.llt.engine.memory.MemoryEstimate;
 import io.llt.engine.memory.MemoryPhase;
@@ -56,9 +60,114 @@ public final class Experiment {
         new GraphBuilder(registry).validate(c, c.inputShape())) {
       problems.add(loaded.problemAt(i.path(), i.message()));
     }
+    if (problems.isEmpty()) {
+      for (GraphBuilder.Issue i : graphIssues(c, registry)) {
+        problems.add(loaded.problemAt(i.path(), i.message()));
+      }
+    }
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
+  }
+
+  /**
+   * Returns true when a config trains on a whole graph ({@link GraphTrainer}): graph data and a
+   * graph layer in some block, or a rule that needs the graph.
+   */
+  public static boolean graphMode(ExperimentConfig c) {
+    return c.data() instanceof GraphDataConfig && needsGraph(c);
+  }
+
+  private static boolean needsGraph(ExperimentConfig c) {
+    return !graphLayerPaths(c).isEmpty() || !graphRulePaths(c).isEmpty();
+  }
+
+  /** Paths of the layers that are graph layers (built against the flowing shapes). */
+  private static List<String> graphLayerPaths(ExperimentConfig c) {
+    List<String> out = new ArrayList<>();
+    long[] shape = c.inputShape();
+    var blocks = c.model().blocks();
+    for (int i = 0; i < blocks.size(); i++) {
+      var layers = blocks.get(i).layers();
+      for (int j = 0; j < layers.size(); j++) {
+        Layer l = layers.get(j).build(shape, DataType.FLOAT);
+        if (l instanceof GraphLayer) {
+          out.add("model.blocks[" + i + "].layers[" + j + "]");
+        }
+        shape = l.outputShape();
+      }
+    }
+    return out;
+  }
+
+  /** Paths of the block rules that only train on a whole graph. */
+  private static List<String> graphRulePaths(ExperimentConfig c) {
+    List<String> out = new ArrayList<>();
+    var blocks = c.model().blocks();
+    for (int i = 0; i < blocks.size(); i++) {
+      var rc = blocks.get(i).rule() != null ? blocks.get(i).rule() : c.model().rule();
+      if (rc != null && rc.build() instanceof GraphRule g && g.requiresGraph()) {
+        out.add(blocks.get(i).rule() != null ? "model.blocks[" + i + "].rule" : "model.rule");
+      }
+    }
+    return out;
+  }
+
+  /** The problems of a config that mixes graph and batch training. */
+  static List<GraphBuilder.Issue> graphIssues(ExperimentConfig c, TypeRegistry registry) {
+    List<GraphBuilder.Issue> issues = new ArrayList<>();
+    boolean graphData = c.data() instanceof GraphDataConfig;
+    var t = c.trainer();
+    if (!graphData) {
+      for (String p : graphLayerPaths(c)) {
+        issues.add(
+            new GraphBuilder.Issue(
+                p + ".type", "is a graph layer; it needs graph data (data.type: cora or cora-ml)"));
+      }
+      for (String p : graphRulePaths(c)) {
+        issues.add(
+            new GraphBuilder.Issue(
+                p + ".type",
+                "trains on a whole graph; it needs graph data (data.type: cora or cora-ml)"));
+      }
+    }
+    if (!graphMode(c)) {
+      if (t.patience() != null) {
+        issues.add(new GraphBuilder.Issue("trainer.patience",
+            "applies to full-graph training only (graph data with graph layers); remove it"));
+      }
+      if (t.validateEvery() != null) {
+        issues.add(new GraphBuilder.Issue("trainer.validateEvery",
+            "applies to full-graph training only (graph data with graph layers); remove it"));
+      }
+      return issues;
+    }
+    if (t.schedule() != Schedule.GREEDY && t.schedule() != Schedule.BACKPROP) {
+      issues.add(
+          new GraphBuilder.Issue(
+              "trainer.schedule",
+              "'" + t.schedule().name().toLowerCase(java.util.Locale.ROOT)
+                  + "' cannot train on a whole graph; use greedy (block by block) or backprop"));
+    }
+    if (t.phases() != null) {
+      issues.add(new GraphBuilder.Issue("trainer.phases",
+          "full-graph greedy training runs one block at a time; remove trainer.phases"));
+    }
+    if (t.schedule() != Schedule.BACKPROP) {
+      var blocks = c.model().blocks();
+      for (int i = 0; i < blocks.size(); i++) {
+        boolean own = blocks.get(i).rule() != null;
+        var rc = own ? blocks.get(i).rule() : c.model().rule();
+        if (rc != null && !(rc.build() instanceof GraphRule)) {
+          issues.add(
+              new GraphBuilder.Issue(
+                  (own ? "model.blocks[" + i + "].rule" : "model.rule") + ".type",
+                  "'" + registry.idOf(rc) + "' cannot train on a whole graph; use forwardgnn (or"
+                      + " trainer.schedule: backprop)"));
+        }
+      }
+    }
+    return issues;
   }
 
   /**

@@ -1,5 +1,13 @@
 package io.llt.rules.backprop;
 
+import io.llt.engine.data.graph.NodeGraph;
+import io.llt.engine.graph.Block;
+import io.llt.engine.spi.GraphEncoding;
+import io.llt.engine.spi.GraphRule;
+import io.llt.rules.common.GraphSoftmax;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
 import io.llt.engine.spi.BlockContext;
 import io.llt.engine.spi.LocalRule;
 import io.llt.engine.spi.LocalRuleConfig;
@@ -15,7 +23,7 @@ import io.llt.rules.common.SoftmaxHeadRule;
  * layer kernels as the local rules means a comparison measures the algorithm, not two
  * implementations.
  */
-public final class BackpropRule extends SoftmaxHeadRule {
+public final class BackpropRule extends SoftmaxHeadRule implements GraphRule {
   /** Config of the baseline ({@code type: backprop}); it has no settings. */
   public record Config() implements LocalRuleConfig {
     @Override
@@ -57,5 +65,30 @@ public final class BackpropRule extends SoftmaxHeadRule {
   public RuleState createState(BlockContext context) {
     return new SoftmaxHead(
         context.outputSize(), context.numClasses(), true, SoftmaxHead.Init.UNIFORM_FAN_IN);
+  }
+
+  /** The baseline trains on batches too; it takes the whole graph when its layers need it. */
+  @Override
+  public boolean requiresGraph() {
+    return false;
+  }
+
+  /** On graph data: the node features over the graph's edges, labels of training nodes only. */
+  @Override
+  public Encodings encodeGraph(NodeGraph graph, DataType dataType, long seed) {
+    return GraphSoftmax.encode(graph);
+  }
+
+  /** On graph data: cross-entropy of the softmax output layer on the training nodes. */
+  @Override
+  public double graphStep(Block block, RuleState state, INDArray input, GraphEncoding encoding) {
+    return GraphSoftmax.step(block, (SoftmaxHead) state, input, encoding);
+  }
+
+  /** On graph data: the output layer's logits for every node. */
+  @Override
+  public INDArray graphScores(
+      Block block, RuleState state, INDArray output, GraphEncoding encoding) {
+    return GraphSoftmax.scores((SoftmaxHead) state, output, encoding);
   }
 }

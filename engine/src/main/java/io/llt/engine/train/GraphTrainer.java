@@ -1,0 +1,401 @@
+package io.llt.engine.train;
+
+import io.llt.engine.config.ExperimentConfig;
+import io.llt.engine.config.OptimizerConfig;
+import io.llt.engine.config.Schedule;
+import io.llt.engine.data.graph.Adjacency;
+import io.llt.engine.data.graph.NodeGraph;
+import io.llt.engine.graph.Block;
+import io.llt.engine.graph.BlockGraph;
+import io.llt.engine.memory.MemoryPhase;
+import io.llt.engine.memory.MemoryTracker;
+import io.llt.engine.spi.GraphEncoding;
+import io.llt.engine.spi.GraphLayer;
+import io.llt.engine.spi.GraphRule;
+import io.llt.engine.spi.Layer;
+import io.llt.engine.util.Seeds;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Full-graph (transductive) training of a chain of graph blocks: every step sees every node, the
+ * objective uses the training nodes' labels only, and accuracy is measured on the validation and
+ * test nodes. This is how ForwardGNN and its backprop baseline train (spec ff-forwardgnn.md 3(b)).
+ *
+ * <ul>
+ *   <li>{@code greedy}: block by block. A block trains for at most {@code trainer.epochs} epochs
+ *       on the frozen, detached outputs of the blocks before it; every {@code
+ *       trainer.validateEvery} epochs the prefix network ending at it is scored on the validation
+ *       nodes (its class scores summed with those of the frozen blocks); with {@code
+ *       trainer.patience} the block stops after that many validations without a strictly better
+ *       accuracy and gets the weights of its best validation back, as the reference's {@code
+ *       EarlyStopping}. Then its outputs on every encoding are computed once and handed on.
+ *   <li>{@code backprop}: the fused block, with the same validation and early stopping.
+ * </ul>
+ *
+ * <p>Test accuracy is computed at every validation improvement and reported for the selected
+ * weights; it never takes part in the selection. Each validation appends one line to {@code
+ * metrics.jsonl}; a checkpoint is written after every block finishes.
+ */
+public final class GraphTrainer {
+  private final ExperimentConfig config;
+  private final BlockGraph graph;
+  private final NodeGraph data;
+  private final RunDirectory runDir;
+  private final TrainingListener listener;
+  private final MemoryTracker tracker;
+  private final DataType dataType;
+
+  /**
+   * The outcome of a block's training (one per block; one for the fused backprop block).
+   *
+   * @param blockId the block
+   * @param epochs epochs trained
+   * @param bestEpoch the epoch whose weights were kept
+   * @param validationAccuracy the prefix network's validation accuracy with the kept weights
+   * @param testAccuracy the prefix network's test accuracy with the kept weights
+   * @param seconds wall time of the block's training steps
+   * @param peakStepBytes the largest fixed plus workspace bytes of one of its training steps
+   */
+  public record BlockOutcome(
+      String blockId,
+      int epochs,
+      int bestEpoch,
+      double validationAccuracy,
+      double testAccuracy,
+      double seconds,
+      long peakStepBytes) {}
+
+  /**
+   * The outcome of a run.
+   *
+   * @param blocks per trained block, in order
+   * @param validationAccuracy the whole network's validation accuracy
+   * @param testAccuracy the whole network's test accuracy
+   * @param peakNativeBytes the largest native memory seen at a step
+   * @param wallSeconds the run's wall time
+   */
+  public record Result(
+      List<BlockOutcome> blocks,
+      double validationAccuracy,
+      double testAccuracy,
+      long peakNativeBytes,
+      double wallSeconds) {}
+
+  /** Creates a trainer; {@code runDir} and {@code listener} may be null. */
+  public GraphTrainer(
+      ExperimentConfig config,
+      BlockGraph graph,
+      NodeGraph data,
+      RunDirectory runDir,
+      TrainingListener listener) {
+    this.config = config;
+    this.graph = graph;
+    this.data = data;
+    this.runDir = runDir;
+    this.listener = listener == null ? new TrainingListener() {} : listener;
+    this.tracker =
+        new MemoryTracker(
+            graph.blocks().stream().map(Block::id).toList(),
+            config.memory().budgetBytes() == null ? 0 : config.memory().budgetBytes());
+    this.dataType = graph.blocks().get(0).dataType();
+  }
+
+  /** Returns the per-block memory peaks measured so far. */
+  public MemoryTracker tracker() {
+    return tracker;
+  }
+
+  /** Trains every block and returns what happened. */
+  public Result fit() {
+    long t0 = System.nanoTime();
+    List<Block> blocks = graph.blocks();
+    GraphRule.Encodings enc =
+        rule(blocks.get(0))
+            .encodeGraph(data, dataType, Seeds.derive(config.seed(), "graph-encoding"));
+    Inputs in = new Inputs(enc);
+    double[] frozenVal = null;
+    double[] frozenTest = null;
+    List<BlockOutcome> outcomes = new ArrayList<>();
+    int epochBase = 0;
+    try {
+      for (int i = 0; i < blocks.size(); i++) {
+        Block b = blocks.get(i);
+        BlockOutcome o = trainBlock(b, in, enc, frozenVal, frozenTest, epochBase);
+        outcomes.add(o);
+        epochBase += o.epochs();
+        // freeze: hand on the outputs and keep the scores of every encoding
+        Scores s = scores(b, in, enc);
+        frozenVal = add(frozenVal, s.val());
+        frozenTest = add(frozenTest, s.test());
+        if (i + 1 < blocks.size()) {
+          in = in.next(b, enc);
+        }
+        checkpoint(epochBase);
+      }
+    } finally {
+      in.close();
+    }
+    double val = accuracy(frozenVal, data.validation());
+    double test = accuracy(frozenTest, data.test());
+    return new Result(
+        outcomes, val, test, tracker.peakNativeBytes(), (System.nanoTime() - t0) / 1e9);
+  }
+
+  private BlockOutcome trainBlock(
+      Block b, Inputs in, GraphRule.Encodings enc, double[] frozenVal, double[] frozenTest,
+      int epochBase) {
+    int epochs = config.trainer().epochs();
+    Integer patience = config.trainer().patience();
+    int every = config.trainer().validateEvery() == null ? 1 : config.trainer().validateEvery();
+    OptimizerConfig opt = b.optimizerConfig();
+    GraphRule rule = rule(b);
+    double best = Double.NEGATIVE_INFINITY;
+    double bestTest = Double.NaN;
+    int bestEpoch = 0;
+    int bad = 0;
+    INDArray bestParams = null;
+    double seconds = 0;
+    double lossSum = 0;
+    int lossCount = 0;
+    int epoch = 0;
+    String phase = config.trainer().schedule() == Schedule.GREEDY ? b.id() : null;
+    listener.onEpochStart(epochBase + 1, epochBase + epochs, 1, phase);
+    try {
+      while (epoch < epochs) {
+        double lr = opt.schedule().learningRate(opt.learningRate(), epoch, epochs);
+        long s0 = System.nanoTime();
+        double loss = step(b, rule, in.train, enc.train(), lr, epoch);
+        seconds += (System.nanoTime() - s0) / 1e9;
+        lossSum += loss;
+        lossCount++;
+        epoch++;
+        if (epoch % every != 0 && epoch != epochs) {
+          continue;
+        }
+        Scores s = scores(b, in, enc);
+        double val = accuracy(add(s.val(), frozenVal), data.validation());
+        double test = accuracy(add(s.test(), frozenTest), data.test());
+        if (val > best) {
+          best = val;
+          bestTest = test;
+          bestEpoch = epoch;
+          bad = 0;
+          if (patience != null) {
+            if (bestParams != null) {
+              bestParams.close();
+            }
+            bestParams = detached(b.params());
+          }
+        } else {
+          bad++;
+        }
+        report(b, epochBase + epoch, epochBase + epochs, phase, lossSum / lossCount, lr, val, test,
+            seconds);
+        lossSum = 0;
+        lossCount = 0;
+        if (patience != null && bad >= patience) {
+          break;
+        }
+      }
+      if (bestParams != null) {
+        b.params().assign(bestParams);
+        b.afterUpdate();
+      } else {
+        bestEpoch = epoch;
+        Scores s = scores(b, in, enc);
+        best = accuracy(add(s.val(), frozenVal), data.validation());
+        bestTest = accuracy(add(s.test(), frozenTest), data.test());
+      }
+    } finally {
+      if (bestParams != null) {
+        bestParams.close();
+      }
+    }
+    return new BlockOutcome(
+        b.id(), epoch, bestEpoch, best, bestTest, seconds, tracker.peakBytes(b.index()));
+  }
+
+  /** One full-graph step of {@code b} and its optimizer, inside the block's workspace. */
+  private double step(Block b, GraphRule rule, INDArray x, GraphEncoding enc, double lr, int epoch) {
+    try (MemoryWorkspace ws = b.openWorkspace()) {
+      attach(b, enc.adjacency());
+      double loss = rule.graphStep(b, b.state(), x, enc);
+      if (!Double.isFinite(loss)) {
+        throw new TrainingDivergedException(b.id(), epoch, 1, loss);
+      }
+      tracker.record(b.index(), MemoryPhase.FORWARD, b.fixedBytes(), ws.getPrimaryOffset());
+      b.optimizer().step(b.params(), b.grads(), lr);
+      b.rule().afterUpdate(b, b.state());
+      b.afterUpdate();
+      tracker.record(b.index(), MemoryPhase.UPDATE, b.fixedBytes(), ws.getPrimaryOffset());
+      return loss;
+    }
+  }
+
+  /** The block's class scores on the validation and the test encodings (one pass when shared). */
+  private Scores scores(Block b, Inputs in, GraphRule.Encodings enc) {
+    double[] val = blockScores(b, in.val, enc.validation());
+    double[] test =
+        enc.test() == enc.validation() && in.test == in.val
+            ? val
+            : blockScores(b, in.test, enc.test());
+    return new Scores(val, test);
+  }
+
+  private double[] blockScores(Block b, INDArray x, GraphEncoding enc) {
+    try (MemoryWorkspace ws = b.openWorkspace()) {
+      attach(b, enc.adjacency());
+      INDArray out = b.forward(x, false);
+      INDArray s = rule(b).graphScores(b, b.state(), out, enc);
+      if (s.size(0) != data.numNodes() || s.size(1) != data.numClasses()) {
+        throw new IllegalStateException(
+            "block '" + b.id() + "' scored " + java.util.Arrays.toString(s.shape())
+                + ", not [nodes, classes]");
+      }
+      return s.castTo(DataType.DOUBLE).data().asDouble();
+    }
+  }
+
+  private static INDArray output(Block b, INDArray x, GraphEncoding enc) {
+    try (MemoryWorkspace ws = b.openWorkspace()) {
+      attach(b, enc.adjacency());
+      return b.forward(x, false).detach();
+    }
+  }
+
+  private static void attach(Block b, Adjacency a) {
+    for (Layer l : b.layers()) {
+      if (l instanceof GraphLayer g) {
+        g.attach(a);
+      }
+    }
+  }
+
+  private static GraphRule rule(Block b) {
+    if (b.rule() instanceof GraphRule g) {
+      return g;
+    }
+    throw new IllegalStateException("block '" + b.id() + "' has a rule that cannot train on graphs");
+  }
+
+  private static double[] add(double[] a, double[] b) {
+    if (a == null) {
+      return b;
+    }
+    if (b == null) {
+      return a;
+    }
+    double[] out = a.clone();
+    for (int i = 0; i < out.length; i++) {
+      out[i] += b[i];
+    }
+    return out;
+  }
+
+  private static INDArray detached(INDArray x) {
+    try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+      return x.dup();
+    }
+  }
+
+  /** The fraction of {@code nodes} whose argmax score is their label. */
+  double accuracy(double[] s, int[] nodes) {
+    int c = data.numClasses();
+    int correct = 0;
+    for (int v : nodes) {
+      int arg = 0;
+      for (int k = 1; k < c; k++) {
+        if (s[v * c + k] > s[v * c + arg]) {
+          arg = k;
+        }
+      }
+      correct += arg == data.labels()[v] ? 1 : 0;
+    }
+    return (double) correct / nodes.length;
+  }
+
+  private void report(
+      Block b, int epoch, int total, String phase, double loss, double lr, double val, double test,
+      double seconds) {
+    List<BlockMetrics> bm = new ArrayList<>();
+    for (Block x : graph.blocks()) {
+      boolean me = x == b;
+      bm.add(new BlockMetrics(x.id(), me ? loss : Double.NaN, me ? lr : Double.NaN,
+          me ? seconds : 0));
+    }
+    EpochMetrics m =
+        new EpochMetrics(
+            epoch, total, phase, bm, val, test, Map.of("sum", test), Double.NaN, seconds,
+            tracker.peakNativeBytes(), 0);
+    if (runDir != null) {
+      try {
+        runDir.appendMetrics(m);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    listener.onEpochEnd(m);
+  }
+
+  private void checkpoint(int epochs) {
+    if (runDir == null) {
+      return;
+    }
+    try {
+      runDir.writeCheckpoint(graph, epochs, config.trainer().keepCheckpoints());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private record Scores(double[] val, double[] test) {}
+
+  /** The current input of each encoding; shared encodings share one array. */
+  private static final class Inputs implements AutoCloseable {
+    final INDArray train;
+    final INDArray val;
+    final INDArray test;
+    final boolean owned;
+
+    Inputs(GraphRule.Encodings enc) {
+      this(enc.train().rows(), enc.validation().rows(), enc.test().rows(), false);
+    }
+
+    private Inputs(INDArray train, INDArray val, INDArray test, boolean owned) {
+      this.train = train;
+      this.val = val;
+      this.test = test;
+      this.owned = owned;
+    }
+
+    Inputs next(Block b, GraphRule.Encodings enc) {
+      INDArray t = output(b, train, enc.train());
+      INDArray v = val == train ? t : output(b, val, enc.validation());
+      INDArray s = test == train ? t : test == val ? v : output(b, test, enc.test());
+      close();
+      return new Inputs(t, v, s, true);
+    }
+
+    @Override
+    public void close() {
+      if (!owned) {
+        return;
+      }
+      train.close();
+      if (val != train) {
+        val.close();
+      }
+      if (test != train && test != val) {
+        test.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,68 @@
+package io.llt.rules.common;
+
+import io.llt.engine.data.graph.NodeGraph;
+import io.llt.engine.graph.Block;
+import io.llt.engine.spi.GraphEncoding;
+import io.llt.engine.spi.GraphRule;
+import java.util.Arrays;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.factory.ops.NDBase;
+
+/**
+ * A softmax head on a graph network's node embeddings, trained on the training nodes only (the
+ * full-graph form of {@link SoftmaxHead#step}): the backprop baseline on graphs, as the
+ * reference's {@code CrossEntropyLoss(out[train_mask], y[train_mask])}.
+ */
+public final class GraphSoftmax {
+  private static final NDBase OPS = new NDBase();
+
+  private GraphSoftmax() {}
+
+  /**
+   * The plain encoding: the node features over the graph's own edges, the training nodes'
+   * labels, and no other label anywhere; one encoding for training and scoring.
+   */
+  public static GraphRule.Encodings encode(NodeGraph g) {
+    int[] labels = new int[g.numNodes()];
+    Arrays.fill(labels, -1);
+    for (int v : g.train()) {
+      labels[v] = g.labels()[v];
+    }
+    GraphEncoding e = new GraphEncoding(g.features(), g.adjacency(), labels, g.numNodes());
+    return new GraphRule.Encodings(e, e, e);
+  }
+
+  /**
+   * Forward through the block over every node, the head's cross-entropy on the labelled rows,
+   * and the block's backward from the gradient scattered back into a zero {@code dL/da}.
+   */
+  public static double step(Block block, SoftmaxHead head, INDArray input, GraphEncoding enc) {
+    INDArray a = block.forward(input, true);
+    int[] lab = enc.rowLabels();
+    int count = (int) Arrays.stream(lab).filter(y -> y >= 0).count();
+    int[] rows = new int[count];
+    int[] y = new int[count];
+    for (int r = 0, i = 0; r < lab.length; r++) {
+      if (lab[r] >= 0) {
+        rows[i] = r;
+        y[i++] = lab[r];
+      }
+    }
+    INDArray idx = Nd4j.createFromArray(rows);
+    INDArray at = OPS.gather(a, idx, 0);
+    double[] loss = new double[1];
+    INDArray dg = head.headGradients(at, y, loss);
+    INDArray da = OPS.unsortedSegmentSum(head.inputGradient(dg), idx, (int) a.size(0));
+    block.backward(da);
+    return loss[0];
+  }
+
+  /** Returns the head's class scores for the real nodes. */
+  public static INDArray scores(SoftmaxHead head, INDArray output, GraphEncoding enc) {
+    INDArray s = head.scores(output);
+    return s.size(0) == enc.numNodes() ? s : s.get(
+        org.nd4j.linalg.indexing.NDArrayIndex.interval(0, enc.numNodes()),
+        org.nd4j.linalg.indexing.NDArrayIndex.all());
+  }
+}

@@ -1,0 +1,265 @@
+package io.llt.rules.forwardgnn;
+
+import io.llt.engine.config.Checks;
+import io.llt.engine.config.Schedule;
+import io.llt.engine.data.graph.NodeGraph;
+import io.llt.engine.graph.Block;
+import io.llt.engine.spi.BlockContext;
+import io.llt.engine.spi.GraphEncoding;
+import io.llt.engine.spi.GraphRule;
+import io.llt.engine.spi.Labels;
+import io.llt.engine.spi.LocalRule;
+import io.llt.engine.spi.LocalRuleConfig;
+import io.llt.engine.spi.LocalRuleProvider;
+import io.llt.engine.spi.ReadoutSpec;
+import io.llt.engine.spi.Readout;
+import io.llt.engine.spi.RuleState;
+import io.llt.engine.spi.Signals;
+import io.llt.engine.spi.StepResult;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * ForwardGNN (Park et al., ICLR 2024): a graph network trained layer by layer, each layer (a block:
+ * L2 row normalisation, a graph convolution, ReLU) with its own objective on its own detached
+ * input, greedily to early stopping (the full-graph trainer's {@code greedy} schedule). Variants
+ * (spec ff-forwardgnn.md, section 3):
+ *
+ * <ul>
+ *   <li>{@code sf} (single-forward, the default): one augmented graph with a class node per class
+ *       wired to the training nodes of its class ({@link GraphEncoders#singleForward}). The
+ *       layer's loss is the softmax cross-entropy over {@code s_vc = <h_v, h_vn(c)> / tau} for
+ *       training nodes v; the gradient reaches the weights through both the node and the
+ *       class-node embeddings. Scores: {@code softmax_c s_vc}, summed over layers.
+ *   <li>{@code ff-la} (label appending) and {@code ff-vn} (virtual nodes): Forward-Forward with
+ *       one positive and C-1 negative copies of the graph ({@link GraphEncoders}); logit {@code
+ *       sum_j y_j^2 - theta} on training nodes, {@code L = BCE(pos, 1) + mean_k BCE(neg_k, 0)}
+ *       in softplus form. Scores: {@code mean_j y_j^2 - theta} per candidate copy, summed over
+ *       layers (mean at inference, sum in training, as the reference).
+ * </ul>
+ *
+ * <p>Differences from the reference, on purpose: under {@code ff-vn} every copy hands its own
+ * output to the next layer (the reference hands the positive graph's output to every copy from
+ * layer 2 on, so negatives differ only in edges); the top-down variants (Top-to-Loss,
+ * Top-to-Input) are not built. Type id {@code forwardgnn}.
+ */
+public final class ForwardGnnRule implements LocalRule, GraphRule {
+  /** The ForwardGNN variant. */
+  public enum Variant {
+    /** Single-forward with class nodes as prototypes. */
+    SF,
+    /** Forward-Forward with label appending. */
+    FF_LA,
+    /** Forward-Forward with virtual class nodes. */
+    FF_VN
+  }
+
+  /**
+   * Config of {@code type: forwardgnn}.
+   *
+   * @param variant {@code sf} (default), {@code ff-la} or {@code ff-vn}
+   * @param temperature {@code sf} only: divides the node-prototype dot products; default 1, > 0
+   * @param theta {@code ff-la}/{@code ff-vn} only: the goodness threshold; default 2 (the
+   *     reference's {@code --ff-theta})
+   */
+  public record Config(Variant variant, Double temperature, Double theta)
+      implements LocalRuleConfig {
+    /** Validates and applies defaults. */
+    public Config {
+      variant = variant == null ? Variant.SF : variant;
+      if (variant == Variant.SF) {
+        Checks.absent("theta", theta, "variant: ff-la or ff-vn only");
+        temperature = temperature == null ? 1.0 : temperature;
+        Checks.positive("temperature", temperature);
+      } else {
+        Checks.absent("temperature", temperature, "variant: sf only");
+        theta = theta == null ? 2.0 : theta;
+      }
+    }
+
+    @Override
+    public LocalRule build() {
+      return new ForwardGnnRule(this);
+    }
+  }
+
+  /** Registers {@code type: forwardgnn}. */
+  public static final class Provider implements LocalRuleProvider {
+    @Override
+    public String id() {
+      return "forwardgnn";
+    }
+
+    @Override
+    public Class<Config> configType() {
+      return Config.class;
+    }
+
+    @Override
+    public String description() {
+      return "ForwardGNN: greedy per-layer graph learning, single-forward (class-node prototypes)"
+          + " or Forward-Forward with label appending / virtual nodes";
+    }
+  }
+
+  private final Config config;
+
+  private ForwardGnnRule(Config config) {
+    this.config = config;
+  }
+
+  @Override
+  public Config config() {
+    return config;
+  }
+
+  @Override
+  public RuleState createState(BlockContext context) {
+    return new NoState();
+  }
+
+  /** Never called: validation admits this rule only with graph data, which the graph trainer runs. */
+  @Override
+  public StepResult step(
+      Block block, RuleState state, INDArray input, Labels labels, Signals signals) {
+    throw new IllegalStateException(
+        "forwardgnn trains on a whole graph (data.type: cora or cora-ml), not on batches");
+  }
+
+  @Override
+  public String scheduleProblem(Schedule schedule) {
+    return schedule == Schedule.GREEDY
+        ? null
+        : "ForwardGNN trains its layers greedily, each to early stopping; set trainer.schedule:"
+            + " greedy";
+  }
+
+  @Override
+  public String rowLayout() {
+    return "graph rows of forwardgnn " + config.variant().name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  @Override
+  public List<ReadoutSpec> readouts() {
+    return List.of(new ReadoutSpec("sum", "scores", Readout.SUM));
+  }
+
+  @Override
+  public Encodings encodeGraph(NodeGraph graph, DataType dataType, long seed) {
+    return switch (config.variant()) {
+      case SF -> GraphEncoders.singleForward(graph, dataType, seed);
+      case FF_LA -> GraphEncoders.labelAppending(graph, dataType, seed);
+      case FF_VN -> GraphEncoders.virtualNodes(graph, dataType, seed);
+    };
+  }
+
+  @Override
+  public double graphStep(Block block, RuleState state, INDArray input, GraphEncoding enc) {
+    INDArray h = block.forward(input, true);
+    double[] loss = new double[1];
+    INDArray dh =
+        config.variant() == Variant.SF
+            ? SingleForward.gradient(h, enc, config.temperature(), loss)
+            : ffGradient(h, enc, loss);
+    block.backward(dh);
+    return loss[0];
+  }
+
+  @Override
+  public INDArray graphScores(Block block, RuleState state, INDArray output, GraphEncoding enc) {
+    if (config.variant() == Variant.SF) {
+      return SingleForward.probabilities(output, enc.numNodes(), config.temperature());
+    }
+    int rows = (int) output.size(0);
+    int copies = rows / perCopy(enc);
+    double[] m = output.mul(output).mean(1).castTo(DataType.DOUBLE).toDoubleVector();
+    int n = enc.numNodes();
+    double[] s = new double[n * copies];
+    for (int k = 0; k < copies; k++) {
+      for (int v = 0; v < n; v++) {
+        s[v * copies + k] = m[k * perCopy(enc) + v] - config.theta();
+      }
+    }
+    return Nd4j.create(s, new long[] {n, copies}, 'c').castTo(output.dataType());
+  }
+
+  /** Rows per copy of the graph: the real nodes, plus the class nodes under {@code ff-vn}. */
+  private int perCopy(GraphEncoding enc) {
+    int rows = enc.rowLabels().length;
+    int n = enc.numNodes();
+    if (config.variant() == Variant.FF_LA) {
+      return n;
+    }
+    // ff-vn: C copies of n + C rows, so rows = C (n + C)
+    int c = (int) Math.round((-n + Math.sqrt((double) n * n + 4.0 * rows)) / 2);
+    return n + c;
+  }
+
+  /**
+   * Forward-Forward on graphs: copy 0 positive, the others negative; for every labelled row the
+   * logit {@code sum_j y_j^2 - theta}; positives weigh {@code 1/n}, each negative copy {@code
+   * 1/(n (C-1))}; {@code dL/dy = 2 y dL/dlogit}.
+   */
+  private INDArray ffGradient(INDArray h, GraphEncoding enc, double[] loss) {
+    int per = perCopy(enc);
+    int rows = (int) h.size(0);
+    int copies = rows / per;
+    int[] lab = enc.rowLabels();
+    int nTrain = 0;
+    for (int r = 0; r < per; r++) {
+      nTrain += lab[r] >= 0 ? 1 : 0;
+    }
+    double[] g = h.mul(h).sum(1).castTo(DataType.DOUBLE).toDoubleVector();
+    double[] dlogit = new double[rows];
+    double total = 0;
+    for (int r = 0; r < rows; r++) {
+      if (lab[r] < 0) {
+        continue;
+      }
+      double logit = g[r] - config.theta();
+      if (r < per) {
+        total += softplus(-logit) / nTrain;
+        dlogit[r] = -sigmoid(-logit) / nTrain;
+      } else {
+        double w = 1.0 / ((double) nTrain * (copies - 1));
+        total += softplus(logit) * w;
+        dlogit[r] = sigmoid(logit) * w;
+      }
+    }
+    loss[0] = total;
+    INDArray col = Nd4j.create(dlogit, new long[] {rows, 1}, 'c').castTo(h.dataType());
+    return h.mulColumnVector(col).muli(2);
+  }
+
+  static double softplus(double x) {
+    return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
+  }
+
+  static double sigmoid(double x) {
+    return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+  }
+
+  /** ForwardGNN keeps nothing beyond the layers' weights. */
+  private static final class NoState implements RuleState {
+    @Override
+    public long numParams() {
+      return 0;
+    }
+
+    @Override
+    public void bind(INDArray params, INDArray grads) {}
+
+    @Override
+    public void initialize(SplittableRandom rng) {}
+
+    @Override
+    public long workingValuesPerExample() {
+      return 0;
+    }
+  }
+}
