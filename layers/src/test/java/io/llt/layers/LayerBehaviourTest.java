@@ -25,6 +25,18 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  */
 class LayerBehaviourTest {
   @Test
+  void l2NormalizeOfAnAllZeroFloatRowHasAFiniteZeroGradient() {
+    Layer norm = new NormalizeLayer.Config(NormKind.L2, null).build(new long[] {3}, DataType.FLOAT);
+    INDArray x = Nd4j.createFromArray(new float[][] {{0, 0, 0}, {3, 4, 0}});
+    INDArray y = norm.forward(x, true, null);
+    assertThat(y.getFloat(0, 0)).isEqualTo(0f);
+    INDArray dx = norm.backward(Nd4j.ones(DataType.FLOAT, 2, 3), true);
+    assertThat(dx.isNaN().any()).isFalse();
+    // an all-zero row passes the gradient through, scaled by 1/eps
+    assertThat(dx.getDouble(0, 0)).isCloseTo(1e8, org.assertj.core.data.Offset.offset(1e2));
+  }
+
+  @Test
   void denseParametersAreViewsOfTheFlatVector() {
     DenseLayer layer = (DenseLayer) new DenseLayer.Config(3, true, Activation.RELU, null).build(new long[] {4}, DataType.FLOAT);
     INDArray params = Nd4j.zeros(DataType.FLOAT, 1, layer.numParams());

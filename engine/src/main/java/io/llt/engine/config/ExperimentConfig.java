@@ -57,12 +57,22 @@ public record ExperimentConfig(
   /**
    * Returns the per-example shape the model sees: {@code model.input} when given (it views a
    * dataset's examples of the same size in another shape, for example flat synthetic features as
-   * {@code [1, 6, 6]} images), otherwise the data's example shape.
+   * {@code [1, 6, 6]} images), otherwise the data's example shape, or on graph data the width of
+   * the rows the first block's graph rule lays out ({@link
+   * io.llt.engine.spi.GraphRule#encodedShape}: label appending adds the classes).
    */
   public long[] inputShape() {
     if (model.input() != null) {
       return model.input().stream().mapToLong(Long::longValue).toArray();
     }
-    return data.exampleShape();
+    long[] shape = data.exampleShape();
+    if (data instanceof io.llt.engine.spi.GraphDataConfig
+        && trainer.schedule() != Schedule.BACKPROP) {
+      var first = model.blocks().get(0).rule() != null ? model.blocks().get(0).rule() : model.rule();
+      if (first != null && first.build() instanceof io.llt.engine.spi.GraphRule g) {
+        return g.encodedShape(shape, data.numClasses());
+      }
+    }
+    return shape;
   }
 }

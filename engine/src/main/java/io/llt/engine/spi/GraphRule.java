@@ -20,6 +20,15 @@ public interface GraphRule {
   }
 
   /**
+   * Returns the per-row shape of the rows {@link #encodeGraph} lays out for node features of shape
+   * {@code features}: the features themselves unless the rule appends something (label
+   * appending adds {@code numClasses} columns).
+   */
+  default long[] encodedShape(long[] features, int numClasses) {
+    return features;
+  }
+
+  /**
    * Called on the first block's rule: lays out the rows of the training, validation and test
    * passes. Only training nodes' labels may enter an encoding's rows or edges, and for the test
    * encoding also validation nodes' labels, never those of the nodes being scored.

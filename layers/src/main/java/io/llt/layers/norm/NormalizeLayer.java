@@ -96,8 +96,10 @@ public final class NormalizeLayer extends ParameterFreeLayer {
     INDArray g = null;
     if (needInputGrad) {
       INDArray dot = gradOutput.mul(lastInput).sum(true, 1); // [B, 1]
-      // coefficient of x: (g . x) k / (||x|| d^2); ||x|| = 0 gives x = 0, so any finite value works
-      INDArray safeNorm = Transforms.max(lastNorm, Double.MIN_NORMAL, true);
+      // coefficient of x: (g . x) k / (||x|| d^2); ||x|| = 0 gives x = 0, so any finite value
+      // works. The floor must survive the cast to float (Double.MIN_NORMAL becomes 0 there and
+      // an all-zero row, as after a dead ReLU, gave 0/0 = NaN).
+      INDArray safeNorm = Transforms.max(lastNorm, Float.MIN_NORMAL, true);
       INDArray coef = dot.muli(k).divi(safeNorm).divi(lastDenom).divi(lastDenom);
       g = gradOutput.divColumnVector(lastDenom).subi(lastInput.mulColumnVector(coef));
     }

@@ -9,6 +9,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import io.llt.engine.spi.BlockContext;
+import io.llt.engine.spi.Labels;
+import io.llt.engine.spi.ShapeException;
+import io.llt.engine.spi.Signals;
+import io.llt.engine.spi.StepResult;
 import io.llt.engine.spi.LocalRule;
 import io.llt.engine.spi.LocalRuleConfig;
 import io.llt.engine.spi.LocalRuleProvider;
@@ -24,8 +28,24 @@ import io.llt.rules.common.SoftmaxHeadRule;
  * implementations.
  */
 public final class BackpropRule extends SoftmaxHeadRule implements GraphRule {
-  /** Config of the baseline ({@code type: backprop}); it has no settings. */
-  public record Config() implements LocalRuleConfig {
+  /**
+   * Config of the baseline ({@code type: backprop}).
+   *
+   * @param outputLayer add the softmax output layer (default true); false takes the last layer's
+   *     outputs as the class logits, so its width must be the number of classes (PyG's GCN, whose
+   *     last convolution maps to the classes, as ForwardGNN's backprop baseline)
+   */
+  public record Config(Boolean outputLayer) implements LocalRuleConfig {
+    /** Applies the default. */
+    public Config {
+      outputLayer = outputLayer == null || outputLayer;
+    }
+
+    /** Creates the default config (with the output layer). */
+    public Config() {
+      this(null);
+    }
+
     @Override
     public LocalRule build() {
       return new BackpropRule(this);
@@ -63,8 +83,57 @@ public final class BackpropRule extends SoftmaxHeadRule implements GraphRule {
 
   @Override
   public RuleState createState(BlockContext context) {
+    if (!config.outputLayer()) {
+      if (context.outputSize() != context.numClasses()) {
+        throw new ShapeException(
+            "backprop with outputLayer: false takes the last layer's outputs as class logits, but"
+                + " it has width " + context.outputSize() + " for " + context.numClasses()
+                + " classes; make the last layer's width " + context.numClasses());
+      }
+      return new NoOutputLayer();
+    }
     return new SoftmaxHead(
         context.outputSize(), context.numClasses(), true, SoftmaxHead.Init.UNIFORM_FAN_IN);
+  }
+
+  @Override
+  public StepResult step(
+      Block block, RuleState state, INDArray input, Labels labels, Signals signals) {
+    if (state instanceof SoftmaxHead) {
+      return super.step(block, state, input, labels, signals);
+    }
+    INDArray a = block.forward(input, true);
+    double[] loss = new double[1];
+    block.backward(SoftmaxHead.crossEntropyGradient(a, labels.classes(), loss));
+    return new StepResult(a, loss[0]);
+  }
+
+  @Override
+  public INDArray scores(Block block, RuleState state, INDArray output) {
+    return state instanceof SoftmaxHead h ? h.scores(output) : output.dup();
+  }
+
+  private static SoftmaxHead head(RuleState state) {
+    return state instanceof SoftmaxHead h ? h : null;
+  }
+
+  /** The state without an output layer: nothing to learn beyond the layers. */
+  private static final class NoOutputLayer implements RuleState {
+    @Override
+    public long numParams() {
+      return 0;
+    }
+
+    @Override
+    public void bind(INDArray params, INDArray grads) {}
+
+    @Override
+    public void initialize(java.util.SplittableRandom rng) {}
+
+    @Override
+    public long workingValuesPerExample() {
+      return 0;
+    }
   }
 
   /** The baseline trains on batches too; it takes the whole graph when its layers need it. */
@@ -82,13 +151,13 @@ public final class BackpropRule extends SoftmaxHeadRule implements GraphRule {
   /** On graph data: cross-entropy of the softmax output layer on the training nodes. */
   @Override
   public double graphStep(Block block, RuleState state, INDArray input, GraphEncoding encoding) {
-    return GraphSoftmax.step(block, (SoftmaxHead) state, input, encoding);
+    return GraphSoftmax.step(block, head(state), input, encoding);
   }
 
   /** On graph data: the output layer's logits for every node. */
   @Override
   public INDArray graphScores(
       Block block, RuleState state, INDArray output, GraphEncoding encoding) {
-    return GraphSoftmax.scores((SoftmaxHead) state, output, encoding);
+    return GraphSoftmax.scores(head(state), output, encoding);
   }
 }

@@ -36,6 +36,8 @@ public final class GraphSoftmax {
   /**
    * Forward through the block over every node, the head's cross-entropy on the labelled rows,
    * and the block's backward from the gradient scattered back into a zero {@code dL/da}.
+   *
+   * @param head the output layer, or null when the block's output already is the class logits
    */
   public static double step(Block block, SoftmaxHead head, INDArray input, GraphEncoding enc) {
     INDArray a = block.forward(input, true);
@@ -52,15 +54,20 @@ public final class GraphSoftmax {
     INDArray idx = Nd4j.createFromArray(rows);
     INDArray at = OPS.gather(a, idx, 0);
     double[] loss = new double[1];
-    INDArray dg = head.headGradients(at, y, loss);
-    INDArray da = OPS.unsortedSegmentSum(head.inputGradient(dg), idx, (int) a.size(0));
+    INDArray dat;
+    if (head == null) {
+      dat = SoftmaxHead.crossEntropyGradient(at, y, loss);
+    } else {
+      dat = head.inputGradient(head.headGradients(at, y, loss));
+    }
+    INDArray da = OPS.unsortedSegmentSum(dat, idx, (int) a.size(0));
     block.backward(da);
     return loss[0];
   }
 
-  /** Returns the head's class scores for the real nodes. */
+  /** Returns the head's class scores (or the output itself, when head is null) for the real nodes. */
   public static INDArray scores(SoftmaxHead head, INDArray output, GraphEncoding enc) {
-    INDArray s = head.scores(output);
+    INDArray s = head == null ? output : head.scores(output);
     return s.size(0) == enc.numNodes() ? s : s.get(
         org.nd4j.linalg.indexing.NDArrayIndex.interval(0, enc.numNodes()),
         org.nd4j.linalg.indexing.NDArrayIndex.all());

@@ -166,9 +166,37 @@ public final class SoftmaxHead implements RuleState {
     INDArray g = scores(a);
     int batch = (int) g.size(0);
     int k = (int) classes;
-    double[] gv = g.data().asDouble();
+    double[] dgv = crossEntropy(g.data().asDouble(), batch, k, y, lossOut);
+    INDArray dg = Nd4j.create(dgv, new long[] {batch, k}, 'c').castTo(a.dataType());
+    Nd4j.gemm(a, dg, dp, true, false, 1.0, 0.0);
+    if (dc != null) {
+      double[] dcv = new double[k];
+      for (int i = 0; i < batch; i++) {
+        for (int j = 0; j < k; j++) {
+          dcv[j] += dgv[i * k + j];
+        }
+      }
+      dc.assign(Nd4j.create(dcv, new long[] {1, k}, 'c').castTo(a.dataType()));
+    }
+    return dg;
+  }
+
+  /**
+   * The mean softmax cross-entropy of logits {@code g} {@code [batch, classes]} (the block's own
+   * output, when there is no output layer) against classes {@code y}, computed on the host in
+   * double precision: returns dL/dg in {@code g}'s data type and the loss in {@code lossOut[0]}.
+   */
+  public static INDArray crossEntropyGradient(INDArray g, int[] y, double[] lossOut) {
+    int batch = (int) g.size(0);
+    int k = (int) g.size(1);
+    INDArray c = g.ordering() == 'c' && !g.isView() && g.data().length() == g.length() ? g : g.dup('c');
+    double[] dgv = crossEntropy(c.data().asDouble(), batch, k, y, lossOut);
+    return Nd4j.create(dgv, new long[] {batch, k}, 'c').castTo(g.dataType());
+  }
+
+  /** Softmax cross-entropy on host logits {@code gv}: returns dL/dg, the mean loss in slot 0. */
+  private static double[] crossEntropy(double[] gv, int batch, int k, int[] y, double[] lossOut) {
     double[] dgv = new double[batch * k];
-    double[] dcv = c == null ? null : new double[k];
     double loss = 0;
     for (int i = 0; i < batch; i++) {
       int row = i * k;
@@ -183,20 +211,11 @@ public final class SoftmaxHead implements RuleState {
       double logZ = max + Math.log(sum);
       loss += logZ - gv[row + y[i]];
       for (int j = 0; j < k; j++) {
-        double d = (Math.exp(gv[row + j] - logZ) - (j == y[i] ? 1 : 0)) / batch;
-        dgv[row + j] = d;
-        if (dcv != null) {
-          dcv[j] += d;
-        }
+        dgv[row + j] = (Math.exp(gv[row + j] - logZ) - (j == y[i] ? 1 : 0)) / batch;
       }
     }
-    INDArray dg = Nd4j.create(dgv, new long[] {batch, k}, 'c').castTo(a.dataType());
-    Nd4j.gemm(a, dg, dp, true, false, 1.0, 0.0);
-    if (dc != null) {
-      dc.assign(Nd4j.create(dcv, new long[] {1, k}, 'c').castTo(a.dataType()));
-    }
     lossOut[0] = loss / batch;
-    return dg;
+    return dgv;
   }
 
   /**

@@ -149,6 +149,19 @@ public final class ForwardGnnRule implements LocalRule, GraphRule {
     return List.of(new ReadoutSpec("sum", "scores", Readout.SUM));
   }
 
+  /** Label appending widens each row by the C label columns. */
+  @Override
+  public long[] encodedShape(long[] features, int numClasses) {
+    if (config.variant() != Variant.FF_LA) {
+      return features;
+    }
+    long width = 1;
+    for (long d : features) {
+      width *= d;
+    }
+    return new long[] {width + numClasses};
+  }
+
   @Override
   public Encodings encodeGraph(NodeGraph graph, DataType dataType, long seed) {
     return switch (config.variant()) {
