@@ -26,7 +26,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * <p>The dense products run on the device: {@code X W}, and the attention scores of all heads as
  * one product with a block-diagonal {@code [units, 2 heads]} matrix of the attention vectors. The
  * per-edge work (scores, the softmax over each node's incoming edges, the weighted sums, and their
- * backward) runs in one host pass over the edge list, as {@link Aggregation}'s host route and for
+ * backward) runs in one host pass over the edge list, as {@link Aggregation} and for
  * the same measured reason; the attention weights and the host copy of {@code X W} are kept on
  * the Java heap between forward and backward. No activation: put one after it. Type id {@code
  * gat}.

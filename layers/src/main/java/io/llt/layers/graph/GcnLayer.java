@@ -18,8 +18,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /**
  * Graph convolution (Kipf and Welling, 2017), as PyG's {@code GCNConv}: {@code Z = A_hat X W + b}
  * with {@code A_hat = D^-1/2 (A + I) D^-1/2} (a self-loop added on every node that has none, D the
- * degree with the loops). Computed as {@code A_hat (X W)}: the dense product first, then one
- * gather and segment sum over the edges ({@link Aggregation}). No activation: put one after it.
+ * degree with the loops). Computed as {@code A_hat (X W)}: the dense product first, then one pass
+ * over the edges ({@link Aggregation}). No activation: put one after it.
  * Type id {@code gcn}.
  */
 public final class GcnLayer implements GraphLayer {
@@ -29,19 +29,10 @@ public final class GcnLayer implements GraphLayer {
    * @param units output width; required, > 0
    * @param bias whether to add a bias; default true
    * @param init weight init; default {@code xavier-uniform} (PyG's glorot), bias zero
-   * @param aggregation how the sums over edges run: {@code host} (default on the CPU backend) or
-   *     {@code segment} (ND4J gather and segment sum); see {@link Aggregation}
    */
-  public record Config(Integer units, Boolean bias, WeightInit init, Aggregation.Route aggregation)
-      implements LayerConfig {
-    /** Creates a config with the default aggregation. */
-    public Config(Integer units, Boolean bias, WeightInit init) {
-      this(units, bias, init, null);
-    }
-
+  public record Config(Integer units, Boolean bias, WeightInit init) implements LayerConfig {
     /** Validates and applies defaults. */
     public Config {
-      aggregation = aggregation == null ? Aggregation.Route.HOST : aggregation;
       Checks.required("units", units, "the output width, for example 128");
       Checks.positive("units", units);
       bias = bias == null || bias;
@@ -132,7 +123,7 @@ public final class GcnLayer implements GraphLayer {
   public INDArray forward(INDArray input, boolean training, Random rng) {
     Adjacency a = requireGraph(input);
     INDArray xw = Nd4j.matmul(input, w);
-    INDArray z = Aggregation.forward(xw, a, a.symmetricNormWeights(), config.aggregation());
+    INDArray z = Aggregation.forward(xw, a, a.symmetricNormWeights());
     if (b != null) {
       z.addiRowVector(b);
     }
@@ -153,7 +144,7 @@ public final class GcnLayer implements GraphLayer {
     }
     INDArray dxw =
         Aggregation.backward(
-            gradOutput, trained, trained.symmetricNormWeights(), config.aggregation());
+            gradOutput, trained, trained.symmetricNormWeights());
     Nd4j.matmul(lastInput, dxw, dw, true, false, false);
     INDArray dx = needInputGrad ? Nd4j.matmul(dxw, w, false, true, false) : null;
     lastInput = null;
@@ -171,14 +162,12 @@ public final class GcnLayer implements GraphLayer {
 
   /**
    * Per node: X W and the output ({@code 2 units}), dL/d(XW) ({@code units}) and dL/dX when
-   * asked. With the host route each sum over edges also makes a double-precision copy of its
-   * result in the workspace before the cast ({@code 2 units} when the data type is float, counted
-   * as 4 units of float); the host arrays on the Java heap and the segment route's {@code [edges,
-   * units]} messages are not per node and not counted.
+   * asked, and the double-precision arrays the two sums over edges are built in before their cast
+   * (counted as 4 units, their size in float). The host copies on the Java heap are not counted.
    */
   @Override
   public long workingValuesPerExample(boolean needInputGrad) {
-    long hostCopies = config.aggregation() == Aggregation.Route.HOST ? 4 * units : 0;
+    long hostCopies = 4 * units;
     return 3 * units + hostCopies + (needInputGrad ? fanIn : 0);
   }
 }

@@ -26,18 +26,10 @@ public final class SageLayer implements GraphLayer {
    * Config of {@code type: sage}.
    *
    * @param units output width; required, > 0
-   * @param aggregation how the sums over edges run: {@code host} (default on the CPU backend) or
-   *     {@code segment} (ND4J gather and segment sum); see {@link Aggregation}
    */
-  public record Config(Integer units, Aggregation.Route aggregation) implements LayerConfig {
-    /** Creates a config with the default aggregation. */
-    public Config(Integer units) {
-      this(units, null);
-    }
-
+  public record Config(Integer units) implements LayerConfig {
     /** Validates. */
     public Config {
-      aggregation = aggregation == null ? Aggregation.Route.HOST : aggregation;
       Checks.required("units", units, "the output width, for example 128");
       Checks.positive("units", units);
     }
@@ -66,7 +58,6 @@ public final class SageLayer implements GraphLayer {
     }
   }
 
-  private final Config config;
   private final long[] inputShape;
   private final long fanIn;
   private final long units;
@@ -79,7 +70,6 @@ public final class SageLayer implements GraphLayer {
   private INDArray lastInput;
 
   private SageLayer(Config config, long[] inputShape) {
-    this.config = config;
     this.inputShape = inputShape.clone();
     this.fanIn = Shapes.size(inputShape);
     this.units = config.units();
@@ -127,7 +117,7 @@ public final class SageLayer implements GraphLayer {
     Adjacency a = GraphLayers.require(graph, input, "sage");
     INDArray xw = Nd4j.matmul(input, w);
     INDArray left = xw.get(NDArrayIndex.all(), NDArrayIndex.interval(0, units)).dup('c');
-    INDArray z = Aggregation.forward(left, a, a.meanWeights(), config.aggregation());
+    INDArray z = Aggregation.forward(left, a, a.meanWeights());
     z.addi(xw.get(NDArrayIndex.all(), NDArrayIndex.interval(units, 2 * units)));
     z.addiRowVector(b);
     if (training) {
@@ -146,7 +136,7 @@ public final class SageLayer implements GraphLayer {
     INDArray dxw = Nd4j.createUninitialized(w.dataType(), new long[] {gradOutput.size(0), 2 * units}, 'c');
     dxw.get(NDArrayIndex.all(), NDArrayIndex.interval(0, units))
         .assign(
-            Aggregation.backward(gradOutput, trained, trained.meanWeights(), config.aggregation()));
+            Aggregation.backward(gradOutput, trained, trained.meanWeights()));
     dxw.get(NDArrayIndex.all(), NDArrayIndex.interval(units, 2 * units)).assign(gradOutput);
     Nd4j.matmul(lastInput, dxw, dw, true, false, false);
     INDArray dx = needInputGrad ? Nd4j.matmul(dxw, w, false, true, false) : null;
@@ -161,13 +151,13 @@ public final class SageLayer implements GraphLayer {
 
   /**
    * Per node: {@code X [W_l | W_r]} ({@code 2 units}), the left half's copy, the output, the
-   * aggregated gradient and dL/d(XW) ({@code 2 units}), and dL/dX when asked; with the host route
-   * also the double-precision copies of the two sums over edges (4 units of float when the data
-   * type is float). Host arrays and per-edge messages are not counted.
+   * aggregated gradient and dL/d(XW) ({@code 2 units}), dL/dX when asked, and the double-precision
+   * arrays the two sums over edges are built in before their cast (counted as 4 units, their size
+   * in float). The host copies on the Java heap are not counted.
    */
   @Override
   public long workingValuesPerExample(boolean needInputGrad) {
-    long hostCopies = config.aggregation() == Aggregation.Route.HOST ? 4 * units : 0;
+    long hostCopies = 4 * units;
     return 7 * units + hostCopies + (needInputGrad ? fanIn : 0);
   }
 }

@@ -60,9 +60,29 @@ public final class GraphSoftmax {
     } else {
       dat = head.inputGradient(head.headGradients(at, y, loss));
     }
-    INDArray da = OPS.unsortedSegmentSum(dat, idx, (int) a.size(0));
+    INDArray da = scatterRows(dat, rows, a.size(0));
     block.backward(da);
     return loss[0];
+  }
+
+  /**
+   * Returns a zero {@code [numRows, width]} array with row {@code rows[i]} set to row i of {@code
+   * src} (distinct rows). Done on the host: ND4J M2.1's {@code unsorted_segment_sum} leaves a
+   * detached copy of its input behind on every call (docs/RESULTS.md, issue 9).
+   */
+  public static INDArray scatterRows(INDArray src, int[] rows, long numRows) {
+    int width = (int) src.size(1);
+    INDArray c =
+        src.ordering() == 'c' && !src.isView() && src.data().length() == src.length()
+            ? src
+            : src.dup('c');
+    double[] v = c.data().asDouble();
+    double[] out = new double[(int) (numRows * width)];
+    for (int i = 0; i < rows.length; i++) {
+      System.arraycopy(v, i * width, out, rows[i] * width, width);
+    }
+    INDArray d = Nd4j.create(out, new long[] {numRows, width}, 'c');
+    return src.dataType() == org.nd4j.linalg.api.buffer.DataType.DOUBLE ? d : d.castTo(src.dataType());
   }
 
   /** Returns the head's class scores (or the output itself, when head is null) for the real nodes. */

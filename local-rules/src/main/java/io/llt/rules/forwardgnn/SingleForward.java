@@ -62,7 +62,7 @@ final class SingleForward {
     loss[0] = total / count;
     INDArray g = Nd4j.create(gv, new long[] {count, c}, 'c').castTo(h.dataType());
     INDArray dht = Nd4j.matmul(g, hv);
-    INDArray dh = OPS.unsortedSegmentSum(dht, trainIdx, rows);
+    INDArray dh = io.llt.rules.common.GraphSoftmax.scatterRows(dht, train, rows);
     dh.get(NDArrayIndex.interval(n, rows), NDArrayIndex.all())
         .addi(Nd4j.matmul(g, ht, true, false, false));
     return dh;

@@ -1,0 +1,182 @@
+package io.llt.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code llt train} on graph data end to end, on a 70-node Cora-format graph written here (7
+ * classes of 10 nodes, edges mostly inside a class, one feature column per class).
+ */
+class GraphTrainCommandTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir Path tmp;
+  private Path data;
+
+  @BeforeEach
+  void writeGraph() throws IOException {
+    data = Files.createDirectories(tmp.resolve("cora/text"));
+    SplittableRandom r = new SplittableRandom(3);
+    StringBuilder f = new StringBuilder();
+    StringBuilder y = new StringBuilder();
+    StringBuilder e = new StringBuilder();
+    StringBuilder train = new StringBuilder();
+    StringBuilder val = new StringBuilder();
+    StringBuilder test = new StringBuilder();
+    for (int i = 0; i < 70; i++) {
+      int c = i % 7;
+      int noise = 7 + r.nextInt(50);
+      f.append(c < noise ? c + ":1 " + noise + ":1" : noise + ":1").append('\n');
+      y.append(c).append('\n');
+      (i < 28 ? train : i < 42 ? val : test).append(i).append('\n');
+      for (int j = i + 1; j < 70; j++) {
+        if (r.nextDouble() < (j % 7 == c ? 0.4 : 0.02)) {
+          e.append(i).append(' ').append(j).append('\n');
+        }
+      }
+    }
+    Files.writeString(data.resolve("features.txt"), f.toString());
+    Files.writeString(data.resolve("labels.txt"), y.toString());
+    Files.writeString(data.resolve("edges.txt"), e.toString());
+    Files.writeString(data.resolve("train.txt"), train.toString());
+    Files.writeString(data.resolve("val.txt"), val.toString());
+    Files.writeString(data.resolve("test.txt"), test.toString());
+  }
+
+  private Path config(String name, String rule, String schedule, String blocks, String extra)
+      throws IOException {
+    Path p = tmp.resolve(name + ".yaml");
+    Files.writeString(
+        p,
+        "name: " + name + "\n"
+            + "data: {type: cora, path: " + data.getParent() + "}\n"
+            + "model:\n"
+            + "  rule: " + rule + "\n"
+            + "  blocks:\n" + blocks
+            + "trainer:\n"
+            + "  schedule: " + schedule + "\n"
+            + "  epochs: 12\n"
+            + extra
+            + "  optimizer: {learningRate: 0.01, weightDecay: 0.0005}\n");
+    return p;
+  }
+
+  private static String gnnBlocks(String layer, int depth) {
+    String b = "    - layers: [{type: normalize, kind: l2}, " + layer + ", {type: activation, function: relu}]\n";
+    return b.repeat(depth);
+  }
+
+  private static Path onlyRun(Path runs) throws IOException {
+    try (Stream<Path> s = Files.list(runs)) {
+      List<Path> all = s.collect(Collectors.toList());
+      assertThat(all).hasSize(1);
+      return all.get(0);
+    }
+  }
+
+  @Test
+  void singleForwardTrainsGreedilyWithEarlyStoppingAndWritesItsRun() throws IOException {
+    Path cfg =
+        config("sf", "{type: forwardgnn}", "greedy", gnnBlocks("{type: gcn, units: 16}", 2),
+            "  patience: 3\n  validateEvery: 2\n");
+    Path runs = tmp.resolve("runs");
+    Cli r = Cli.run("train", cfg.toString(), "--runs-dir", runs.toString());
+    assertThat(r.exit).as(r.toString()).isZero();
+    assertThat(r.out).contains("70 nodes, 1433 features", "train 28  validation 14  test 28",
+        "early stopping after 3 validations", "b1: ", "b2: ", "test accuracy");
+    Path run = onlyRun(runs);
+    JsonNode s = JSON.readTree(run.resolve("summary.json").toFile());
+    assertThat(s.get("dataset").asText()).isEqualTo("cora");
+    assertThat(s.get("trainedBlocks")).hasSize(2);
+    for (JsonNode b : s.get("trainedBlocks")) {
+      assertThat(b.get("epochs").asInt()).isBetween(2, 12);
+      assertThat(b.get("bestEpoch").asInt()).isLessThanOrEqualTo(b.get("epochs").asInt());
+      assertThat(b.get("bestEpoch").asInt() % 2).isZero();
+      assertThat(b.get("peakStepBytes").asLong()).isPositive();
+    }
+    assertThat(s.get("testAccuracy").asDouble()).isBetween(0.0, 1.0);
+    List<String> metrics = Files.readAllLines(run.resolve("metrics.jsonl"));
+    assertThat(metrics).isNotEmpty();
+    try (Stream<Path> files = Files.list(run)) {
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .anyMatch(n -> n.startsWith("checkpoint"));
+    }
+    Cli resume = Cli.run("train", "--resume", run.toString());
+    assertThat(resume.exit).isNotZero();
+    assertThat(resume.err).contains("full-graph runs cannot be resumed yet");
+  }
+
+  @Test
+  void everyVariantAndBackboneRunsEndToEnd() throws IOException {
+    String[][] cases = {
+      {"ff-la", "{type: forwardgnn, variant: ff-la}", "{type: gcn, units: 8}"},
+      {"ff-vn", "{type: forwardgnn, variant: ff-vn}", "{type: sage, units: 8}"},
+      {"sf-gat", "{type: forwardgnn}", "{type: gat, units: 8, heads: 2}"},
+    };
+    for (String[] c : cases) {
+      Path cfg = config(c[0], c[1], "greedy", gnnBlocks(c[2], 2), "");
+      Cli r = Cli.run("train", cfg.toString(), "--runs-dir", tmp.resolve("runs-" + c[0]).toString());
+      assertThat(r.exit).as(c[0] + "\n" + r).isZero();
+      assertThat(r.out).contains("test accuracy");
+    }
+  }
+
+  @Test
+  void backpropWithoutAnOutputLayerTakesTheLastConvolutionAsLogits() throws IOException {
+    String blocks =
+        "    - layers: [{type: gcn, units: 16}, {type: activation, function: relu}]\n"
+            + "    - layers: [{type: gcn, units: 7}]\n";
+    Path cfg =
+        config("bp", "{type: backprop, outputLayer: false}", "backprop", blocks,
+            "  patience: 5\n");
+    Cli r = Cli.run("train", cfg.toString(), "--runs-dir", tmp.resolve("runs-bp").toString());
+    assertThat(r.exit).as(r.toString()).isZero();
+    assertThat(r.out).contains("backprop: ", "test accuracy");
+
+    String wrong =
+        "    - layers: [{type: gcn, units: 16}, {type: activation, function: relu}]\n";
+    Path bad = config("bpbad", "{type: backprop, outputLayer: false}", "backprop", wrong, "");
+    Cli b = Cli.run("train", bad.toString(), "--runs-dir", tmp.resolve("runs-bad").toString());
+    assertThat(b.exit).isNotZero();
+    assertThat(b.err).contains("width 16 for 7 classes");
+  }
+
+  @Test
+  void configsThatMixGraphAndBatchTrainingAreRejectedWithThePath() throws IOException {
+    Path gcnOnImages = tmp.resolve("gcn-synthetic.yaml");
+    Files.writeString(
+        gcnOnImages,
+        "name: x\ndata: {type: synthetic, features: 6, classes: 3, trainSize: 8, testSize: 8}\n"
+            + "model:\n  rule: {type: mono-forward}\n  blocks:\n"
+            + "    - layers: [{type: gcn, units: 4}]\n"
+            + "trainer: {epochs: 1, patience: 2}\n");
+    Cli r = Cli.run("validate", gcnOnImages.toString());
+    assertThat(r.exit).isNotZero();
+    assertThat(r.err)
+        .contains("model.blocks[0].layers[0].type", "needs graph data")
+        .contains("trainer.patience", "full-graph training only");
+
+    Path simultaneous =
+        config("sim", "{type: forwardgnn}", "simultaneous", gnnBlocks("{type: gcn, units: 4}", 1), "");
+    Cli s = Cli.run("validate", simultaneous.toString());
+    assertThat(s.exit).isNotZero();
+    assertThat(s.err).contains("trainer.schedule").contains("greedy");
+
+    Path mono =
+        config("mono", "{type: mono-forward}", "greedy", gnnBlocks("{type: gcn, units: 4}", 1), "");
+    Cli m = Cli.run("validate", mono.toString());
+    assertThat(m.exit).isNotZero();
+    assertThat(m.err).contains("'mono-forward' cannot train on a whole graph");
+  }
+}
