@@ -9,9 +9,9 @@ import io.llt.engine.config.TypeRegistry;
 import io.llt.engine.config.Schedule;
 import io.llt.engine.graph.GraphBuilder;
 import io.llt.engine.spi.GraphDataConfig;
+import io.llt.engine.spi.ChainLayer;
 import io.llt.engine.spi.GraphLayer;
 import io.llt.engine.spi.GraphRule;
-import io.llt.engine.spi.Layer;
 import io.llt.engine.memory.MemoryBudgetExceededException;
 import io.llt.engine.memory.MemoryEstimate;
 import io.llt.engine.memory.MemoryPhase;
@@ -82,19 +82,14 @@ public final class Experiment {
     return !graphLayerPaths(c).isEmpty() || !graphRulePaths(c).isEmpty();
   }
 
-  /** Paths of the layers that are graph layers (built against the flowing shapes). */
+  /** Paths of the layers that are graph layers (built against their shapes in the chain). */
   private static List<String> graphLayerPaths(ExperimentConfig c) {
     List<String> out = new ArrayList<>();
-    long[] shape = c.inputShape();
-    var blocks = c.model().blocks();
-    for (int i = 0; i < blocks.size(); i++) {
-      var layers = blocks.get(i).layers();
-      for (int j = 0; j < layers.size(); j++) {
-        Layer l = layers.get(j).build(shape, DataType.FLOAT);
-        if (l instanceof GraphLayer) {
-          out.add("model.blocks[" + i + "].layers[" + j + "]");
-        }
-        shape = l.outputShape();
+    int[] index = new int[c.model().blocks().size()];
+    for (ChainLayer l : GraphBuilder.chain(c, c.inputShape(), DataType.FLOAT)) {
+      int j = index[l.block()]++;
+      if (l.config().build(l.inputShape(), DataType.FLOAT) instanceof GraphLayer) {
+        out.add("model.blocks[" + l.block() + "].layers[" + j + "]");
       }
     }
     return out;
