@@ -112,6 +112,9 @@ class GraphTrainCommandTest {
       assertThat(files.map(p -> p.getFileName().toString()))
           .anyMatch(n -> n.startsWith("checkpoint"));
     }
+    Cli profile = Cli.run("profile", cfg.toString(), "--out", tmp.resolve("prof").toString());
+    assertThat(profile.exit).isNotZero();
+    assertThat(profile.err).contains("llt profile does not run full-graph configs");
     Cli resume = Cli.run("train", "--resume", run.toString());
     assertThat(resume.exit).isNotZero();
     assertThat(resume.err).contains("full-graph runs cannot be resumed yet");

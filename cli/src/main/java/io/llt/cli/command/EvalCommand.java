@@ -66,6 +66,7 @@ public final class EvalCommand implements Callable<Integer> {
     }
     Experiment experiment = new Experiment(TypeRegistry.load());
     ExperimentConfig c = experiment.load(runPath.resolve(RunDirectory.CONFIG), List.of()).config();
+    RunSupport.rejectGraphRun(c, "eval");
     Path configDir = RunSupport.configDir(runPath);
     PrintWriter log = json ? spec.commandLine().getErr() : out;
     DataSplits data = RunSupport.loadData(c, configDir, dataOptions.offline, log);

@@ -68,6 +68,18 @@ final class RunSupport {
     return d;
   }
 
+  /**
+   * Fails with a one-line message for commands that do not run full-graph configs yet (their
+   * batch paths would run graph layers without a graph).
+   */
+  static void rejectGraphRun(ExperimentConfig c, String command) {
+    if (Experiment.graphMode(c)) {
+      throw new io.llt.engine.BadInputException(
+          "llt " + command + " does not run full-graph configs (" + c.name() + ") yet; llt train"
+              + " reports their accuracy and each block's peak step memory in summary.json");
+    }
+  }
+
   /** Returns where and how a run's data is loaded. */
   static DataContext dataContext(ExperimentConfig c, Path configDir, boolean offline) {
     DataContext ctx = DataContext.standard(configDir, Experiment.dataType(c), c.seed());
