@@ -136,6 +136,30 @@ class GraphTrainCommandTest {
   }
 
   @Test
+  void topToLossTrainsEveryBlockAtEveryTimeStep() throws IOException {
+    Path cfg =
+        config("t2l", "{type: forwardgnn, variant: sf-top2loss}", "simultaneous",
+            gnnBlocks("{type: gcn, units: 8}", 3), "  patience: 4\n");
+    Path runs = tmp.resolve("runs-t2l");
+    Cli r = Cli.run("train", cfg.toString(), "--runs-dir", runs.toString());
+    assertThat(r.exit).as(r.toString()).isZero();
+    JsonNode s = JSON.readTree(onlyRun(runs).resolve("summary.json").toFile());
+    assertThat(s.get("schedule").asText()).isEqualTo("simultaneous");
+    assertThat(s.get("trainedBlocks")).hasSize(3);
+    JsonNode first = s.get("trainedBlocks").get(0);
+    for (JsonNode b : s.get("trainedBlocks")) {
+      assertThat(b.get("epochs").asInt()).isEqualTo(first.get("epochs").asInt());
+      assertThat(b.get("peakStepBytes").asLong()).isPositive();
+    }
+    Path greedy =
+        config("t2lg", "{type: forwardgnn, variant: sf-top2loss}", "greedy",
+            gnnBlocks("{type: gcn, units: 8}", 2), "");
+    Cli g = Cli.run("validate", greedy.toString());
+    assertThat(g.exit).isNotZero();
+    assertThat(g.err).contains("set trainer.schedule: simultaneous");
+  }
+
+  @Test
   void backpropWithoutAnOutputLayerTakesTheLastConvolutionAsLogits() throws IOException {
     String blocks =
         "    - layers: [{type: gcn, units: 16}, {type: activation, function: relu}]\n"

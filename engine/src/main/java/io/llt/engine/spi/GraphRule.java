@@ -2,6 +2,7 @@ package io.llt.engine.spi;
 
 import io.llt.engine.data.graph.NodeGraph;
 import io.llt.engine.graph.Block;
+import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -44,16 +45,23 @@ public interface GraphRule {
    * on the encoding's labelled rows, and every gradient of the block (the trainer applies the
    * optimizer). Runs inside the block's workspace.
    *
-   * @return the loss
+   * @param above the outputs of the blocks after this one from the previous time step, detached
+   *     ({@code simultaneous} only; empty under {@code greedy}); a top-down rule reads them
+   * @return the block's (pre-update) output and the loss
    */
-  double graphStep(Block block, RuleState state, INDArray input, GraphEncoding encoding);
+  StepResult graphStep(
+      Block block, RuleState state, INDArray input, GraphEncoding encoding, List<INDArray> above);
 
   /**
    * Returns this block's class scores for every real node, {@code [numNodes, numClasses]}, from
    * the block's output on {@code encoding}'s rows; the network's prediction is the argmax of their
    * sum over the evaluated blocks.
+   *
+   * @param above the outputs of the blocks after this one in the same pass (empty under {@code
+   *     greedy})
    */
-  INDArray graphScores(Block block, RuleState state, INDArray output, GraphEncoding encoding);
+  INDArray graphScores(
+      Block block, RuleState state, INDArray output, GraphEncoding encoding, List<INDArray> above);
 
   /**
    * The encodings of one graph; validation and test may be the training encoding itself.

@@ -137,12 +137,12 @@ public final class Experiment {
       }
       return issues;
     }
-    if (t.schedule() != Schedule.GREEDY && t.schedule() != Schedule.BACKPROP) {
+    if (t.schedule() == Schedule.PIPELINED) {
       issues.add(
           new GraphBuilder.Issue(
               "trainer.schedule",
-              "'" + t.schedule().name().toLowerCase(java.util.Locale.ROOT)
-                  + "' cannot train on a whole graph; use greedy (block by block) or backprop"));
+              "'pipelined' cannot train on a whole graph; use greedy (block by block),"
+                  + " simultaneous (every block at every time step) or backprop"));
     }
     if (t.phases() != null) {
       issues.add(new GraphBuilder.Issue("trainer.phases",

@@ -38,6 +38,9 @@ import org.nd4j.linalg.factory.Nd4j;
  *       accuracy and gets the weights of its best validation back, as the reference's {@code
  *       EarlyStopping}. Then its outputs on every encoding are computed once and handed on.
  *   <li>{@code backprop}: the fused block, with the same validation and early stopping.
+ *   <li>{@code simultaneous}: every block at every time step on the previous step's states, with
+ *       the states of the blocks above offered to its rule (ForwardGNN's Top-to-Loss; see {@link
+ *       #fitSimultaneous}).
  * </ul>
  *
  * <p>Test accuracy is computed at every validation improvement and reported for the selected
@@ -115,6 +118,9 @@ public final class GraphTrainer {
 
   /** Trains every block and returns what happened. */
   public Result fit() {
+    if (config.trainer().schedule() == Schedule.SIMULTANEOUS) {
+      return fitSimultaneous();
+    }
     long t0 = System.nanoTime();
     List<Block> blocks = graph.blocks();
     GraphRule.Encodings enc =
@@ -147,6 +153,175 @@ public final class GraphTrainer {
     double test = accuracy(frozenTest, data.test());
     return new Result(
         outcomes, val, test, tracker.peakNativeBytes(), (System.nanoTime() - t0) / 1e9);
+  }
+
+  /**
+   * {@code simultaneous} on a graph, as the reference's Top-to-Loss: one bottom-up pass sets every
+   * block's state (its output); then each time step trains every block once, block j on the
+   * previous step's state of block j-1 with the previous step's states of the blocks above it
+   * offered to its rule, and all states are replaced at the end of the step (synchronous). Every
+   * {@code trainer.validateEvery} steps a fresh bottom-up pass scores the whole network; early
+   * stopping and the restore of the best weights cover every block at once.
+   */
+  private Result fitSimultaneous() {
+    long t0 = System.nanoTime();
+    List<Block> blocks = graph.blocks();
+    int n = blocks.size();
+    GraphRule.Encodings enc =
+        rule(blocks.get(0))
+            .encodeGraph(data, dataType, Seeds.derive(config.seed(), "graph-encoding"));
+    if (enc.validation() != enc.train() || enc.test() != enc.train()) {
+      throw new IllegalStateException(
+          "simultaneous full-graph training needs one encoding for training and scoring");
+    }
+    GraphEncoding e = enc.train();
+    int epochs = config.trainer().epochs();
+    Integer patience = config.trainer().patience();
+    int every = config.trainer().validateEvery() == null ? 1 : config.trainer().validateEvery();
+    INDArray[] states = bottomUp(e);
+    double best = Double.NEGATIVE_INFINITY;
+    double bestTest = Double.NaN;
+    int bestEpoch = 0;
+    int bad = 0;
+    INDArray[] bestParams = null;
+    double[] seconds = new double[n];
+    double[] lossSum = new double[n];
+    int lossCount = 0;
+    int epoch = 0;
+    listener.onEpochStart(1, epochs, 1, null);
+    try {
+      while (epoch < epochs) {
+        INDArray[] next = new INDArray[n];
+        double[] rates = new double[n];
+        for (int j = 0; j < n; j++) {
+          Block b = blocks.get(j);
+          OptimizerConfig opt = b.optimizerConfig();
+          rates[j] = opt.schedule().learningRate(opt.learningRate(), epoch, epochs);
+          INDArray x = j == 0 ? e.rows() : states[j - 1];
+          List<INDArray> above = List.of(states).subList(j + 1, n);
+          long s0 = System.nanoTime();
+          INDArray[] out = new INDArray[1];
+          lossSum[j] += step(b, rule(b), x, e, above, rates[j], epoch, out);
+          next[j] = out[0];
+          seconds[j] += (System.nanoTime() - s0) / 1e9;
+        }
+        close(states);
+        states = next;
+        lossCount++;
+        epoch++;
+        if (epoch % every != 0 && epoch != epochs) {
+          continue;
+        }
+        double[] scores = networkScores(e);
+        double val = accuracy(scores, data.validation());
+        double test = accuracy(scores, data.test());
+        if (val > best) {
+          best = val;
+          bestTest = test;
+          bestEpoch = epoch;
+          bad = 0;
+          if (patience != null) {
+            close(bestParams);
+            bestParams = new INDArray[n];
+            for (int j = 0; j < n; j++) {
+              bestParams[j] = detached(blocks.get(j).params());
+            }
+          }
+        } else {
+          bad++;
+        }
+        List<BlockMetrics> bm = new ArrayList<>();
+        for (int j = 0; j < n; j++) {
+          bm.add(new BlockMetrics(blocks.get(j).id(), lossSum[j] / lossCount, rates[j], seconds[j]));
+        }
+        emit(new EpochMetrics(epoch, epochs, null, bm, val, test, Map.of("sum", test), Double.NaN,
+            sum(seconds), tracker.peakNativeBytes(), 0));
+        java.util.Arrays.fill(lossSum, 0);
+        lossCount = 0;
+        if (patience != null && bad >= patience) {
+          break;
+        }
+      }
+      if (bestParams != null) {
+        for (int j = 0; j < n; j++) {
+          blocks.get(j).params().assign(bestParams[j]);
+          blocks.get(j).afterUpdate();
+        }
+      }
+    } finally {
+      close(states);
+      close(bestParams);
+    }
+    double[] scores = networkScores(e);
+    double val = accuracy(scores, data.validation());
+    double test = accuracy(scores, data.test());
+    if (bestParams == null) {
+      bestEpoch = epoch;
+      best = val;
+      bestTest = test;
+    }
+    List<BlockOutcome> outcomes = new ArrayList<>();
+    for (int j = 0; j < n; j++) {
+      Block b = blocks.get(j);
+      outcomes.add(new BlockOutcome(b.id(), epoch, bestEpoch, best, bestTest, seconds[j],
+          tracker.peakBytes(b.index())));
+    }
+    checkpoint(epoch);
+    return new Result(outcomes, val, test, tracker.peakNativeBytes(),
+        (System.nanoTime() - t0) / 1e9);
+  }
+
+  /** Every block's output in one inference pass from the encoding's rows, detached. */
+  private INDArray[] bottomUp(GraphEncoding e) {
+    List<Block> blocks = graph.blocks();
+    INDArray[] out = new INDArray[blocks.size()];
+    INDArray x = e.rows();
+    for (int j = 0; j < out.length; j++) {
+      out[j] = output(blocks.get(j), x, e);
+      x = out[j];
+    }
+    return out;
+  }
+
+  /** The sum over blocks of their scores after one bottom-up pass, each offered the states above. */
+  private double[] networkScores(GraphEncoding e) {
+    List<Block> blocks = graph.blocks();
+    INDArray[] states = bottomUp(e);
+    try {
+      double[] total = null;
+      for (int j = 0; j < states.length; j++) {
+        Block b = blocks.get(j);
+        try (MemoryWorkspace ws = b.openWorkspace()) {
+          INDArray s =
+              rule(b)
+                  .graphScores(b, b.state(), states[j], e,
+                      List.of(states).subList(j + 1, states.length));
+          total = add(total, s.castTo(DataType.DOUBLE).data().asDouble());
+        }
+      }
+      return total;
+    } finally {
+      close(states);
+    }
+  }
+
+  private static void close(INDArray[] arrays) {
+    if (arrays == null) {
+      return;
+    }
+    for (INDArray a : arrays) {
+      if (a != null) {
+        a.close();
+      }
+    }
+  }
+
+  private static double sum(double[] v) {
+    double s = 0;
+    for (double x : v) {
+      s += x;
+    }
+    return s;
   }
 
   private BlockOutcome trainBlock(
@@ -225,9 +400,23 @@ public final class GraphTrainer {
 
   /** One full-graph step of {@code b} and its optimizer, inside the block's workspace. */
   private double step(Block b, GraphRule rule, INDArray x, GraphEncoding enc, double lr, int epoch) {
+    return step(b, rule, x, enc, List.of(), lr, epoch, null);
+  }
+
+  /**
+   * One full-graph step; with {@code out} non-null, slot 0 receives the block's pre-update output,
+   * detached.
+   */
+  private double step(
+      Block b, GraphRule rule, INDArray x, GraphEncoding enc, List<INDArray> above, double lr,
+      int epoch, INDArray[] out) {
     try (MemoryWorkspace ws = b.openWorkspace()) {
       attach(b, enc.adjacency());
-      double loss = rule.graphStep(b, b.state(), x, enc);
+      var r = rule.graphStep(b, b.state(), x, enc, above);
+      double loss = r.loss();
+      if (out != null) {
+        out[0] = r.output().detach();
+      }
       if (!Double.isFinite(loss)) {
         throw new TrainingDivergedException(b.id(), epoch, 1, loss);
       }
@@ -254,7 +443,7 @@ public final class GraphTrainer {
     try (MemoryWorkspace ws = b.openWorkspace()) {
       attach(b, enc.adjacency());
       INDArray out = b.forward(x, false);
-      INDArray s = rule(b).graphScores(b, b.state(), out, enc);
+      INDArray s = rule(b).graphScores(b, b.state(), out, enc, List.of());
       if (s.size(0) != data.numNodes() || s.size(1) != data.numClasses()) {
         throw new IllegalStateException(
             "block '" + b.id() + "' scored " + java.util.Arrays.toString(s.shape())
@@ -331,10 +520,13 @@ public final class GraphTrainer {
       bm.add(new BlockMetrics(x.id(), me ? loss : Double.NaN, me ? lr : Double.NaN,
           me ? seconds : 0));
     }
-    EpochMetrics m =
+    emit(
         new EpochMetrics(
             epoch, total, phase, bm, val, test, Map.of("sum", test), Double.NaN, seconds,
-            tracker.peakNativeBytes(), 0);
+            tracker.peakNativeBytes(), 0));
+  }
+
+  private void emit(EpochMetrics m) {
     if (runDir != null) {
       try {
         runDir.appendMetrics(m);

@@ -150,14 +150,17 @@ public final class BackpropRule extends SoftmaxHeadRule implements GraphRule {
 
   /** On graph data: cross-entropy of the softmax output layer on the training nodes. */
   @Override
-  public double graphStep(Block block, RuleState state, INDArray input, GraphEncoding encoding) {
+  public StepResult graphStep(
+      Block block, RuleState state, INDArray input, GraphEncoding encoding,
+      java.util.List<INDArray> above) {
     return GraphSoftmax.step(block, head(state), input, encoding);
   }
 
   /** On graph data: the output layer's logits for every node. */
   @Override
   public INDArray graphScores(
-      Block block, RuleState state, INDArray output, GraphEncoding encoding) {
+      Block block, RuleState state, INDArray output, GraphEncoding encoding,
+      java.util.List<INDArray> above) {
     return GraphSoftmax.scores(head(state), output, encoding);
   }
 }

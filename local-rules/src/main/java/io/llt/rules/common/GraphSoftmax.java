@@ -4,6 +4,7 @@ import io.llt.engine.data.graph.NodeGraph;
 import io.llt.engine.graph.Block;
 import io.llt.engine.spi.GraphEncoding;
 import io.llt.engine.spi.GraphRule;
+import io.llt.engine.spi.StepResult;
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -39,7 +40,8 @@ public final class GraphSoftmax {
    *
    * @param head the output layer, or null when the block's output already is the class logits
    */
-  public static double step(Block block, SoftmaxHead head, INDArray input, GraphEncoding enc) {
+  public static StepResult step(
+      Block block, SoftmaxHead head, INDArray input, GraphEncoding enc) {
     INDArray a = block.forward(input, true);
     int[] lab = enc.rowLabels();
     int count = (int) Arrays.stream(lab).filter(y -> y >= 0).count();
@@ -62,7 +64,7 @@ public final class GraphSoftmax {
     }
     INDArray da = scatterRows(dat, rows, a.size(0));
     block.backward(da);
-    return loss[0];
+    return new StepResult(a, loss[0]);
   }
 
   /**

@@ -41,12 +41,18 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *       sum_j y_j^2 - theta} on training nodes, {@code L = BCE(pos, 1) + mean_k BCE(neg_k, 0)}
  *       in softplus form. Scores: {@code mean_j y_j^2 - theta} per candidate copy, summed over
  *       layers (mean at inference, sum in training, as the reference).
+ *   <li>{@code sf-top2loss} (single-forward with Top-to-Loss signals): every layer trains at every
+ *       time step ({@code simultaneous}), its loss taken on the mean of its own output and the
+ *       L2-normalised outputs of the layers above it from the previous time step, its gradient
+ *       clipped to norm {@code gradClip}; scores likewise from one bottom-up pass.
  * </ul>
  *
  * <p>Differences from the reference, on purpose: under {@code ff-vn} every copy hands its own
  * output to the next layer (the reference hands the positive graph's output to every copy from
- * layer 2 on, so negatives differ only in edges); the top-down variants (Top-to-Loss,
- * Top-to-Input) are not built. Type id {@code forwardgnn}.
+ * layer 2 on, so negatives differ only in edges); under {@code sf-top2loss} every block
+ * normalises its input (the reference's initial and evaluation bottom-up passes feed each layer
+ * the raw output of the one below, while its training feeds normalised states). Top-to-Input is
+ * not built. Type id {@code forwardgnn}.
  */
 public final class ForwardGnnRule implements LocalRule, GraphRule {
   /** The ForwardGNN variant. */
@@ -56,7 +62,9 @@ public final class ForwardGnnRule implements LocalRule, GraphRule {
     /** Forward-Forward with label appending. */
     FF_LA,
     /** Forward-Forward with virtual class nodes. */
-    FF_VN
+    FF_VN,
+    /** Single-forward with top-down signals into the loss (Top-to-Loss). */
+    SF_TOP2LOSS
   }
 
   /**
@@ -66,20 +74,34 @@ public final class ForwardGnnRule implements LocalRule, GraphRule {
    * @param temperature {@code sf} only: divides the node-prototype dot products; default 1, > 0
    * @param theta {@code ff-la}/{@code ff-vn} only: the goodness threshold; default 2 (the
    *     reference's {@code --ff-theta})
+   * @param gradClip {@code sf-top2loss} only: the largest L2 norm of a block's gradient per step
+   *     (torch's {@code clip_grad_norm_}); default 1 (the reference's {@code --grad-max-norm})
    */
-  public record Config(Variant variant, Double temperature, Double theta)
+  public record Config(Variant variant, Double temperature, Double theta, Double gradClip)
       implements LocalRuleConfig {
     /** Validates and applies defaults. */
     public Config {
       variant = variant == null ? Variant.SF : variant;
-      if (variant == Variant.SF) {
+      boolean sf = variant == Variant.SF || variant == Variant.SF_TOP2LOSS;
+      if (sf) {
         Checks.absent("theta", theta, "variant: ff-la or ff-vn only");
         temperature = temperature == null ? 1.0 : temperature;
         Checks.positive("temperature", temperature);
       } else {
-        Checks.absent("temperature", temperature, "variant: sf only");
+        Checks.absent("temperature", temperature, "variant: sf or sf-top2loss only");
         theta = theta == null ? 2.0 : theta;
       }
+      if (variant == Variant.SF_TOP2LOSS) {
+        gradClip = gradClip == null ? 1.0 : gradClip;
+        Checks.positive("gradClip", gradClip);
+      } else {
+        Checks.absent("gradClip", gradClip, "variant: sf-top2loss only");
+      }
+    }
+
+    /** Creates a config without gradient clipping (every variant but sf-top2loss). */
+    public Config(Variant variant, Double temperature, Double theta) {
+      this(variant, temperature, theta, null);
     }
 
     @Override
@@ -133,6 +155,12 @@ public final class ForwardGnnRule implements LocalRule, GraphRule {
 
   @Override
   public String scheduleProblem(Schedule schedule) {
+    if (config.variant() == Variant.SF_TOP2LOSS) {
+      return schedule == Schedule.SIMULTANEOUS
+          ? null
+          : "sf-top2loss trains every layer at every time step on the layers above's states; set"
+              + " trainer.schedule: simultaneous";
+    }
     return schedule == Schedule.GREEDY
         ? null
         : "ForwardGNN trains its layers greedily, each to early stopping; set trainer.schedule:"
@@ -165,28 +193,43 @@ public final class ForwardGnnRule implements LocalRule, GraphRule {
   @Override
   public Encodings encodeGraph(NodeGraph graph, DataType dataType, long seed) {
     return switch (config.variant()) {
-      case SF -> GraphEncoders.singleForward(graph, dataType, seed);
+      case SF, SF_TOP2LOSS -> GraphEncoders.singleForward(graph, dataType, seed);
       case FF_LA -> GraphEncoders.labelAppending(graph, dataType, seed);
       case FF_VN -> GraphEncoders.virtualNodes(graph, dataType, seed);
     };
   }
 
   @Override
-  public double graphStep(Block block, RuleState state, INDArray input, GraphEncoding enc) {
+  public StepResult graphStep(
+      Block block, RuleState state, INDArray input, GraphEncoding enc, List<INDArray> above) {
     INDArray h = block.forward(input, true);
     double[] loss = new double[1];
-    INDArray dh =
-        config.variant() == Variant.SF
-            ? SingleForward.gradient(h, enc, config.temperature(), loss)
-            : ffGradient(h, enc, loss);
+    INDArray dh;
+    if (config.variant() == Variant.FF_LA || config.variant() == Variant.FF_VN) {
+      dh = ffGradient(h, enc, loss);
+    } else if (config.variant() == Variant.SF_TOP2LOSS && !above.isEmpty()) {
+      // emb = mean(h, norm(s_above)...): dL/dh = dL/demb / k
+      int k = 1 + above.size();
+      dh = SingleForward.gradient(topDownMean(h, above), enc, config.temperature(), loss).divi(k);
+    } else {
+      dh = SingleForward.gradient(h, enc, config.temperature(), loss);
+    }
     block.backward(dh);
-    return loss[0];
+    if (config.variant() == Variant.SF_TOP2LOSS) {
+      clip(block.grads(), config.gradClip());
+    }
+    return new StepResult(h, loss[0]);
   }
 
   @Override
-  public INDArray graphScores(Block block, RuleState state, INDArray output, GraphEncoding enc) {
-    if (config.variant() == Variant.SF) {
-      return SingleForward.probabilities(output, enc.numNodes(), config.temperature());
+  public INDArray graphScores(
+      Block block, RuleState state, INDArray output, GraphEncoding enc, List<INDArray> above) {
+    if (config.variant() == Variant.SF || config.variant() == Variant.SF_TOP2LOSS) {
+      INDArray emb =
+          config.variant() == Variant.SF_TOP2LOSS && !above.isEmpty()
+              ? topDownMean(output, above)
+              : output;
+      return SingleForward.probabilities(emb, enc.numNodes(), config.temperature());
     }
     int rows = (int) output.size(0);
     int copies = rows / perCopy(enc);
@@ -201,8 +244,32 @@ public final class ForwardGnnRule implements LocalRule, GraphRule {
     return Nd4j.create(s, new long[] {n, copies}, 'c').castTo(output.dataType());
   }
 
+  /**
+   * Top-to-Loss's embedding: the mean of the block's own output and the L2-normalised
+   * ({@code x / (||x|| + 1e-8)}) outputs of the blocks above it.
+   */
+  static INDArray topDownMean(INDArray h, List<INDArray> above) {
+    INDArray sum = h.dup();
+    for (INDArray s : above) {
+      INDArray norm = s.norm2(true, 1).addi(1e-8);
+      sum.addi(s.divColumnVector(norm));
+    }
+    return sum.divi(1 + above.size());
+  }
+
+  /** Scales {@code grads} to L2 norm {@code max} when it is larger (torch's clip_grad_norm_). */
+  static void clip(INDArray grads, double max) {
+    double norm = grads.norm2Number().doubleValue();
+    if (norm > max) {
+      grads.muli(max / (norm + 1e-6));
+    }
+  }
+
   /** Rows per copy of the graph: the real nodes, plus the class nodes under {@code ff-vn}. */
   private int perCopy(GraphEncoding enc) {
+    if (config.variant() == Variant.SF || config.variant() == Variant.SF_TOP2LOSS) {
+      return enc.rowLabels().length;
+    }
     int rows = enc.rowLabels().length;
     int n = enc.numNodes();
     if (config.variant() == Variant.FF_LA) {

@@ -145,7 +145,7 @@ class ForwardGnnTest {
   private static double step(Block b, INDArray x, GraphEncoding enc) {
     try (MemoryWorkspace ws = b.openWorkspace()) {
       attach(b, enc.adjacency());
-      return ((GraphRule) b.rule()).graphStep(b, b.state(), x, enc);
+      return ((GraphRule) b.rule()).graphStep(b, b.state(), x, enc, List.of()).loss();
     }
   }
 
@@ -201,6 +201,91 @@ class ForwardGnnTest {
   @Test
   void virtualNodeGradientsMatchFiniteDifferences() {
     checkGradients(new ForwardGnnRule.Config(ForwardGnnRule.Variant.FF_VN, null, 0.3), 3);
+  }
+
+  @Test
+  void topToLossGradientsThroughTheMeanWithTheLayersAboveMatchFiniteDifferences() {
+    // clipping off (a huge norm) so that the probes see the plain gradient
+    ForwardGnnRule.Config rule =
+        new ForwardGnnRule.Config(ForwardGnnRule.Variant.SF_TOP2LOSS, null, null, 1e12);
+    NodeGraph g = sbm(3, 6, 5, 0.5, 0.1, 1.0, 3, DataType.DOUBLE);
+    BlockGraph chain =
+        chain(rule, Schedule.SIMULTANEOUS, 5, 3, 4, 1, 0.01, null, 1, DataType.DOUBLE);
+    Block b = chain.blocks().get(0);
+    GraphRule.Encodings enc = ((GraphRule) b.rule()).encodeGraph(g, DataType.DOUBLE, 9);
+    int rows = (int) enc.train().rows().size(0);
+    List<INDArray> above =
+        List.of(io.llt.engine.testing.Arrays2.gaussian(4, rows, 4),
+            io.llt.engine.testing.Arrays2.gaussian(5, rows, 4));
+    INDArray x = enc.train().rows();
+    stepAbove(b, x, enc.train(), above);
+    double[] analytic = b.grads().toDoubleVector();
+    int checked =
+        GradCheck.assertBlockGradients(b, analytic, i -> true, () -> stepAbove(b, x, enc.train(), above));
+    assertThat(checked).isEqualTo(b.params().length());
+    // the states above change the gradient
+    stepAbove(b, x, enc.train(), List.of());
+    assertThat(b.grads().toDoubleVector()).isNotEqualTo(analytic);
+  }
+
+  @Test
+  void topToLossClipsEachBlocksGradientNorm() {
+    ForwardGnnRule.Config rule =
+        new ForwardGnnRule.Config(ForwardGnnRule.Variant.SF_TOP2LOSS, null, null, 1e-3);
+    NodeGraph g = sbm(3, 6, 5, 0.5, 0.1, 1.0, 3, DataType.DOUBLE);
+    BlockGraph chain =
+        chain(rule, Schedule.SIMULTANEOUS, 5, 3, 4, 1, 0.01, null, 1, DataType.DOUBLE);
+    Block b = chain.blocks().get(0);
+    GraphRule.Encodings enc = ((GraphRule) b.rule()).encodeGraph(g, DataType.DOUBLE, 9);
+    stepAbove(b, enc.train().rows(), enc.train(), List.of());
+    // torch's clip_grad_norm_: g * max / (norm + 1e-6), so a little under max
+    assertThat(b.grads().norm2Number().doubleValue())
+        .isBetween(1e-3 * (1 - 1e-3), 1e-3);
+  }
+
+  @Test
+  void topToLossEmbeddingIsTheMeanOfTheOutputAndTheNormalisedStatesAbove() {
+    INDArray h = Nd4j.createFromArray(new double[][] {{1, 2}, {0, 3}});
+    INDArray s = Nd4j.createFromArray(new double[][] {{3, 4}, {0, -2}});
+    INDArray emb = ForwardGnnRule.topDownMean(h, List.of(s));
+    assertThat(emb.getDouble(0, 0)).isCloseTo((1 + 0.6) / 2, org.assertj.core.data.Offset.offset(1e-8));
+    assertThat(emb.getDouble(0, 1)).isCloseTo((2 + 0.8) / 2, org.assertj.core.data.Offset.offset(1e-8));
+    assertThat(emb.getDouble(1, 1)).isCloseTo((3 - 1) / 2.0, org.assertj.core.data.Offset.offset(1e-8));
+  }
+
+  @Test
+  void topToLossTrainsEveryLayerAtEveryTimeStep() {
+    NodeGraph g = sbm(3, 40, 8, 0.1, 0.01, 1.5, 12, DataType.FLOAT);
+    ForwardGnnRule.Config rule = new ForwardGnnRule.Config(ForwardGnnRule.Variant.SF_TOP2LOSS, null, null, null);
+    BlockGraph chain = chain(rule, Schedule.SIMULTANEOUS, 8, 3, 16, 3, 0.01, null, 60, DataType.FLOAT);
+    ExperimentConfig c =
+        config(rule, Schedule.SIMULTANEOUS, 8, 3, List.of(
+            new BlockConfig(null, List.of(new GcnLayer.Config(16, true, null)), null, null)),
+            0.01, null, 60);
+    List<INDArray> before = chain.blocks().stream().map(b -> b.params().dup()).toList();
+    List<double[]> losses = new ArrayList<>();
+    TrainingListener l =
+        new TrainingListener() {
+          @Override
+          public void onEpochEnd(io.llt.engine.train.EpochMetrics m) {
+            losses.add(m.blocks().stream().mapToDouble(b -> b.loss()).toArray());
+          }
+        };
+    GraphTrainer.Result r = new GraphTrainer(c, chain, g, null, l).fit();
+    assertThat(losses).hasSize(60);
+    for (int j = 0; j < 3; j++) {
+      assertThat(chain.blocks().get(j).params()).isNotEqualTo(before.get(j));
+      assertThat(losses.get(59)[j]).isLessThan(losses.get(0)[j]);
+    }
+    assertThat(r.blocks()).hasSize(3);
+    assertThat(r.testAccuracy()).isGreaterThan(0.8);
+  }
+
+  private static double stepAbove(Block b, INDArray x, GraphEncoding enc, List<INDArray> above) {
+    try (MemoryWorkspace ws = b.openWorkspace()) {
+      attach(b, enc.adjacency());
+      return ((GraphRule) b.rule()).graphStep(b, b.state(), x, enc, above).loss();
+    }
   }
 
   @Test
