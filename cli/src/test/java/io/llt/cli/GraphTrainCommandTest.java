@@ -95,6 +95,7 @@ class GraphTrainCommandTest {
     assertThat(r.exit).as(r.toString()).isZero();
     assertThat(r.out).contains("70 nodes, 1433 features", "train 28  validation 14  test 28",
         "early stopping after 3 validations", "b1: ", "b2: ", "test accuracy");
+    assertThat(r.out).contains("epoch 2/12 (block b1)  loss b1 ").doesNotContain("NaN");
     Path run = onlyRun(runs);
     JsonNode s = JSON.readTree(run.resolve("summary.json").toFile());
     assertThat(s.get("dataset").asText()).isEqualTo("cora");

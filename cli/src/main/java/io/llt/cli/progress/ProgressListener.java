@@ -135,9 +135,10 @@ public final class ProgressListener implements TrainingListener {
     } else {
       sb.append("  test -");
     }
-    sb.append(
-        String.format(
-            Locale.ROOT, "  %.0f samples/s  %.1fs", m.samplesPerSecond(), m.trainSeconds()));
+    if (!Double.isNaN(m.samplesPerSecond())) {
+      sb.append(String.format(Locale.ROOT, "  %.0f samples/s", m.samplesPerSecond()));
+    }
+    sb.append(String.format(Locale.ROOT, "  %.1fs", m.trainSeconds()));
     out.println(sb);
     out.flush();
   }

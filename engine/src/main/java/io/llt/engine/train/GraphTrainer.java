@@ -148,6 +148,7 @@ public final class GraphTrainer {
       }
     } finally {
       in.close();
+      closeRows(enc);
     }
     double val = accuracy(frozenVal, data.validation());
     double test = accuracy(frozenTest, data.test());
@@ -252,7 +253,12 @@ public final class GraphTrainer {
       close(states);
       close(bestParams);
     }
-    double[] scores = networkScores(e);
+    double[] scores;
+    try {
+      scores = networkScores(e);
+    } finally {
+      closeRows(enc);
+    }
     double val = accuracy(scores, data.validation());
     double test = accuracy(scores, data.test());
     if (bestParams == null) {
@@ -302,6 +308,16 @@ public final class GraphTrainer {
       return total;
     } finally {
       close(states);
+    }
+  }
+
+  /** Closes the rows an encoding made (never the graph's own features, which the caller owns). */
+  private void closeRows(GraphRule.Encodings enc) {
+    java.util.Set<INDArray> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    for (GraphEncoding e : List.of(enc.train(), enc.validation(), enc.test())) {
+      if (e.rows() != data.features() && seen.add(e.rows())) {
+        e.rows().close();
+      }
     }
   }
 
