@@ -30,7 +30,7 @@ public final class GraphSoftmax {
     for (int v : g.train()) {
       labels[v] = g.labels()[v];
     }
-    GraphEncoding e = new GraphEncoding(g.features(), g.adjacency(), labels, g.numNodes());
+    GraphEncoding e = new GraphEncoding(g.features(), g.adjacency(), labels, g.numNodes(), 1);
     return new GraphRule.Encodings(e, e, e);
   }
 

@@ -232,13 +232,13 @@ public final class ForwardGnnRule implements LocalRule, GraphRule {
       return SingleForward.probabilities(emb, enc.numNodes(), config.temperature());
     }
     int rows = (int) output.size(0);
-    int copies = rows / perCopy(enc);
+    int copies = rows / enc.rowsPerCopy();
     double[] m = output.mul(output).mean(1).castTo(DataType.DOUBLE).toDoubleVector();
     int n = enc.numNodes();
     double[] s = new double[n * copies];
     for (int k = 0; k < copies; k++) {
       for (int v = 0; v < n; v++) {
-        s[v * copies + k] = m[k * perCopy(enc) + v] - config.theta();
+        s[v * copies + k] = m[k * enc.rowsPerCopy() + v] - config.theta();
       }
     }
     return Nd4j.create(s, new long[] {n, copies}, 'c').castTo(output.dataType());
@@ -265,28 +265,13 @@ public final class ForwardGnnRule implements LocalRule, GraphRule {
     }
   }
 
-  /** Rows per copy of the graph: the real nodes, plus the class nodes under {@code ff-vn}. */
-  private int perCopy(GraphEncoding enc) {
-    if (config.variant() == Variant.SF || config.variant() == Variant.SF_TOP2LOSS) {
-      return enc.rowLabels().length;
-    }
-    int rows = enc.rowLabels().length;
-    int n = enc.numNodes();
-    if (config.variant() == Variant.FF_LA) {
-      return n;
-    }
-    // ff-vn: C copies of n + C rows, so rows = C (n + C)
-    int c = (int) Math.round((-n + Math.sqrt((double) n * n + 4.0 * rows)) / 2);
-    return n + c;
-  }
-
   /**
    * Forward-Forward on graphs: copy 0 positive, the others negative; for every labelled row the
    * logit {@code sum_j y_j^2 - theta}; positives weigh {@code 1/n}, each negative copy {@code
    * 1/(n (C-1))}; {@code dL/dy = 2 y dL/dlogit}.
    */
   private INDArray ffGradient(INDArray h, GraphEncoding enc, double[] loss) {
-    int per = perCopy(enc);
+    int per = enc.rowsPerCopy();
     int rows = (int) h.size(0);
     int copies = rows / per;
     int[] lab = enc.rowLabels();

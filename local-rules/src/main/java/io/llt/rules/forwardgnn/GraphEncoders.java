@@ -37,7 +37,7 @@ final class GraphEncoders {
     for (int v : g.train()) {
       labels[v] = g.labels()[v];
     }
-    GraphEncoding e = new GraphEncoding(rows, adj, labels, n);
+    GraphEncoding e = new GraphEncoding(rows, adj, labels, n, 1);
     return new GraphRule.Encodings(e, e, e);
   }
 
@@ -190,7 +190,7 @@ final class GraphEncoders {
         copy.get(NDArrayIndex.all(), NDArrayIndex.interval(f, f + c))
             .assign(Nd4j.create(lab, new long[] {n, c}, 'c').castTo(dt));
       }
-      return new GraphEncoding(rows, g.adjacency().copies(c), rowLabels, n);
+      return new GraphEncoding(rows, g.adjacency().copies(c), rowLabels, n, c);
     }
   }
 
@@ -212,7 +212,7 @@ final class GraphEncoders {
         rows.get(NDArrayIndex.interval((long) k * (n + c), (long) (k + 1) * (n + c)), NDArrayIndex.all())
             .assign(one);
       }
-      return new GraphEncoding(rows, Adjacency.union(parts), rowLabels, n);
+      return new GraphEncoding(rows, Adjacency.union(parts), rowLabels, n, c);
     }
   }
 
