@@ -145,16 +145,7 @@ final class RunSupport {
     s.put("peakNativeBytes", r.peakNativeBytes());
     s.put("peakResidentBytes", NativeMemory.peakResidentBytes());
     s.put("wallSeconds", r.wallSeconds());
-    s.put("seed", c.seed());
-    s.put("engineVersion", BuildInfo.version());
-    s.put("engineCommit", BuildInfo.commit());
-    s.put("date", now());
-    s.put("machine", machine());
-    List<Map<String, String>> files = new ArrayList<>();
-    for (DataFile f : data.files()) {
-      files.add(Map.of("path", f.path().toString(), "sha256", f.sha256()));
-    }
-    s.put("dataFiles", files);
+    putProvenance(s, c, data.files());
     return s;
   }
 
@@ -275,17 +266,22 @@ final class RunSupport {
     if (resumedFromEpoch > 0) {
       s.put("resumedFromEpoch", resumedFromEpoch);
     }
+    putProvenance(s, c, data.files());
+    return s;
+  }
+
+  /** Adds the seed, engine version and commit, date, machine and data files to a summary. */
+  private static void putProvenance(Map<String, Object> s, ExperimentConfig c, List<DataFile> data) {
     s.put("seed", c.seed());
     s.put("engineVersion", BuildInfo.version());
     s.put("engineCommit", BuildInfo.commit());
     s.put("date", now());
     s.put("machine", machine());
     List<Map<String, String>> files = new ArrayList<>();
-    for (DataFile f : data.files()) {
+    for (DataFile f : data) {
       files.add(Map.of("path", f.path().toString(), "sha256", f.sha256()));
     }
     s.put("dataFiles", files);
-    return s;
   }
 
   /**

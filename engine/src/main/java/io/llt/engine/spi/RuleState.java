@@ -36,4 +36,33 @@ public interface RuleState extends AutoCloseable {
   /** Releases native memory owned by the state itself (not the bound views). Default: nothing. */
   @Override
   default void close() {}
+
+  /**
+   * Returns the state of a rule that keeps nothing beyond its block's layers (SoftHebb,
+   * ForwardGNN, backprop without an output layer): no parameters, no buffers, no working memory.
+   */
+  static RuleState none() {
+    return None.INSTANCE;
+  }
+
+  /** The shared empty state. */
+  enum None implements RuleState {
+    INSTANCE;
+
+    @Override
+    public long numParams() {
+      return 0;
+    }
+
+    @Override
+    public void bind(INDArray params, INDArray grads) {}
+
+    @Override
+    public void initialize(SplittableRandom rng) {}
+
+    @Override
+    public long workingValuesPerExample() {
+      return 0;
+    }
+  }
 }

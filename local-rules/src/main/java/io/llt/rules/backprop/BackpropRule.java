@@ -90,7 +90,7 @@ public final class BackpropRule extends SoftmaxHeadRule implements GraphRule {
                 + " it has width " + context.outputSize() + " for " + context.numClasses()
                 + " classes; make the last layer's width " + context.numClasses());
       }
-      return new NoOutputLayer();
+      return RuleState.none();
     }
     return new SoftmaxHead(
         context.outputSize(), context.numClasses(), true, SoftmaxHead.Init.UNIFORM_FAN_IN);
@@ -117,24 +117,6 @@ public final class BackpropRule extends SoftmaxHeadRule implements GraphRule {
     return state instanceof SoftmaxHead h ? h : null;
   }
 
-  /** The state without an output layer: nothing to learn beyond the layers. */
-  private static final class NoOutputLayer implements RuleState {
-    @Override
-    public long numParams() {
-      return 0;
-    }
-
-    @Override
-    public void bind(INDArray params, INDArray grads) {}
-
-    @Override
-    public void initialize(java.util.SplittableRandom rng) {}
-
-    @Override
-    public long workingValuesPerExample() {
-      return 0;
-    }
-  }
 
   /** The baseline trains on batches too; it takes the whole graph when its layers need it. */
   @Override

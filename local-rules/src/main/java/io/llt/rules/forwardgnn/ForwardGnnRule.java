@@ -18,11 +18,9 @@ import io.llt.engine.spi.Signals;
 import io.llt.engine.spi.StepResult;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * ForwardGNN (Park et al., ICLR 2024): a graph network trained layer by layer, each layer (a block:
@@ -142,7 +140,7 @@ public final class ForwardGnnRule implements LocalRule, GraphRule {
 
   @Override
   public RuleState createState(BlockContext context) {
-    return new NoState();
+    return RuleState.none();
   }
 
   /** Never called: validation admits this rule only with graph data, which the graph trainer runs. */
@@ -309,22 +307,4 @@ public final class ForwardGnnRule implements LocalRule, GraphRule {
     return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
   }
 
-  /** ForwardGNN keeps nothing beyond the layers' weights. */
-  private static final class NoState implements RuleState {
-    @Override
-    public long numParams() {
-      return 0;
-    }
-
-    @Override
-    public void bind(INDArray params, INDArray grads) {}
-
-    @Override
-    public void initialize(SplittableRandom rng) {}
-
-    @Override
-    public long workingValuesPerExample() {
-      return 0;
-    }
-  }
 }

@@ -16,7 +16,6 @@ import io.llt.engine.spi.Signals;
 import io.llt.engine.spi.StepResult;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -98,24 +97,6 @@ public final class SoftHebbRule implements LocalRule {
     }
   }
 
-  /** SoftHebb keeps nothing beyond the layers' weights. */
-  private static final class NoState implements RuleState {
-    @Override
-    public long numParams() {
-      return 0;
-    }
-
-    @Override
-    public void bind(INDArray params, INDArray grads) {}
-
-    @Override
-    public void initialize(SplittableRandom rng) {}
-
-    @Override
-    public long workingValuesPerExample() {
-      return 0;
-    }
-  }
 
   private final Config config;
 
@@ -130,7 +111,7 @@ public final class SoftHebbRule implements LocalRule {
 
   @Override
   public RuleState createState(BlockContext context) {
-    return new NoState();
+    return RuleState.none();
   }
 
   @Override
