@@ -70,6 +70,39 @@ class GraphLayerGradientTest {
     GradCheck.assertGradient(name + " parameters", loss, params, analyticParams, TOL);
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("layers")
+  void relabellingTheNodesPermutesTheOutputRows(String name, LayerConfig config) {
+    GraphLayer layer = (GraphLayer) config.build(new long[] {5}, DataType.DOUBLE);
+    INDArray params = Nd4j.zeros(DataType.DOUBLE, 1, layer.numParams());
+    layer.bind(params, Nd4j.zeros(DataType.DOUBLE, 1, layer.numParams()));
+    layer.initialize(new SplittableRandom(5));
+    Adjacency a = graph();
+    int[] p = {3, 6, 0, 5, 1, 2, 4}; // node i becomes node p[i]
+    int[] src = a.src();
+    int[] dst = a.dst();
+    int[] ps = new int[src.length];
+    int[] pd = new int[dst.length];
+    for (int e = 0; e < src.length; e++) {
+      ps[e] = p[src[e]];
+      pd[e] = p[dst[e]];
+    }
+    INDArray x = Arrays2.gaussian(8, 7, 5);
+    INDArray px = Nd4j.zeros(DataType.DOUBLE, 7, 5);
+    for (int i = 0; i < 7; i++) {
+      px.putRow(p[i], x.getRow(i));
+    }
+    layer.attach(a);
+    INDArray y = layer.forward(x, false, null);
+    layer.attach(new Adjacency(7, ps, pd));
+    INDArray py = layer.forward(px, false, null);
+    for (int i = 0; i < 7; i++) {
+      assertThat(py.getRow(p[i]).sub(y.getRow(i)).amaxNumber().doubleValue())
+          .as("%s node %d", name, i)
+          .isLessThan(1e-12);
+    }
+  }
+
   @Test
   void gcnNormalisesSymmetricallyWithSelfLoopsOnAHandMadeGraph() {
     // path 0-1-2 plus an edge 1-3: degrees with self-loops 2, 4, 2, 2
