@@ -109,16 +109,57 @@ class GraphTrainCommandTest {
     assertThat(s.get("testAccuracy").asDouble()).isBetween(0.0, 1.0);
     List<String> metrics = Files.readAllLines(run.resolve("metrics.jsonl"));
     assertThat(metrics).isNotEmpty();
-    try (Stream<Path> files = Files.list(run)) {
-      assertThat(files.map(p -> p.getFileName().toString()))
-          .anyMatch(n -> n.startsWith("checkpoint"));
+    try (Stream<Path> files = Files.list(run.resolve("checkpoints"))) {
+      assertThat(files.map(p -> p.getFileName().toString())).anyMatch(n -> n.endsWith(".ckpt"));
     }
     Cli profile = Cli.run("profile", cfg.toString(), "--out", tmp.resolve("prof").toString());
     assertThat(profile.exit).isNotZero();
     assertThat(profile.err).contains("llt profile does not run full-graph configs");
-    Cli resume = Cli.run("train", "--resume", run.toString());
-    assertThat(resume.exit).isNotZero();
-    assertThat(resume.err).contains("full-graph runs cannot be resumed yet");
+  }
+
+  @Test
+  void aGreedyGraphRunResumesAfterItsLastFinishedBlockBitForBit() throws IOException {
+    Path cfg =
+        config("resume", "{type: forwardgnn}", "greedy", gnnBlocks("{type: gcn, units: 16}", 2),
+            "  patience: 3\n  validateEvery: 2\n");
+    Path runs = tmp.resolve("runs-resume");
+    Cli r = Cli.run("train", cfg.toString(), "--runs-dir", runs.toString());
+    assertThat(r.exit).as(r.toString()).isZero();
+    Path run = onlyRun(runs);
+    JsonNode progress = JSON.readTree(run.resolve("graph-progress.json").toFile());
+    assertThat(progress.get("blocks")).hasSize(2);
+    int afterFirst = progress.get("blocks").get(0).get("epochs").asInt();
+    int total = progress.get("epochsCompleted").asInt();
+    Path last = run.resolve(String.format("checkpoints/epoch-%04d.ckpt", total));
+    assertThat(last).exists();
+    assertThat(run.resolve(String.format("checkpoints/epoch-%04d.ckpt", afterFirst))).exists();
+    byte[] uninterrupted = Files.readAllBytes(last);
+    double accuracy = JSON.readTree(run.resolve("summary.json").toFile()).get("testAccuracy").asDouble();
+    // as if the run had died while training the second block
+    Files.delete(last);
+    Files.delete(run.resolve("summary.json"));
+    Files.writeString(
+        run.resolve("graph-progress.json"),
+        "{\"epochsCompleted\": " + afterFirst + ", \"blocks\": ["
+            + progress.get("blocks").get(0) + "]}");
+    Cli resumed = Cli.run("train", "--resume", run.toString());
+    assertThat(resumed.exit).as(resumed.toString()).isZero();
+    assertThat(resumed.out).contains("resuming after block b1 (" + afterFirst + " epochs)");
+    assertThat(Files.readAllBytes(last)).isEqualTo(uninterrupted);
+    assertThat(JSON.readTree(run.resolve("summary.json").toFile()).get("testAccuracy").asDouble())
+        .isEqualTo(accuracy);
+    for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+      assertThat(JSON.readTree(line).get("epoch").asInt()).isLessThanOrEqualTo(total);
+    }
+
+    Path t2l =
+        config("t2lresume", "{type: forwardgnn, variant: sf-top2loss}", "simultaneous",
+            gnnBlocks("{type: gcn, units: 8}", 2), "");
+    Path runs2 = tmp.resolve("runs-t2l-resume");
+    assertThat(Cli.run("train", t2l.toString(), "--runs-dir", runs2.toString()).exit).isZero();
+    Cli no = Cli.run("train", "--resume", onlyRun(runs2).toString());
+    assertThat(no.exit).isNotZero();
+    assertThat(no.err).contains("only greedy full-graph runs resume");
   }
 
   @Test

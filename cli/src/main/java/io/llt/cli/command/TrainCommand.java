@@ -112,12 +112,13 @@ public final class TrainCommand implements Callable<Integer> {
       out.println("note: " + n);
     }
     if (Experiment.graphMode(c)) {
-      if (resume != null) {
+      if (resume != null && c.trainer().schedule() != io.llt.engine.config.Schedule.GREEDY) {
         throw new BadInputException(
-            resume + ": full-graph runs cannot be resumed yet (a block restarts its early"
-                + " stopping from scratch); start a new run");
+            resume + ": only greedy full-graph runs resume (block by block); a "
+                + c.trainer().schedule().name().toLowerCase(Locale.ROOT)
+                + " run keeps early-stopping state that is not checkpointed; start a new run");
       }
-      return trainGraph(experiment, c, configDir, runDir, out);
+      return trainGraph(experiment, c, configDir, runDir, resume != null, out);
     }
     DataSplits data = RunSupport.loadData(c, configDir, dataOptions.offline, out);
     experiment.checkMemoryBudget(c);
@@ -173,11 +174,25 @@ public final class TrainCommand implements Callable<Integer> {
   /** A full-graph run: load the graph, train every block on it, write the summary. */
   private int trainGraph(
       Experiment experiment, ExperimentConfig c, Path configDir, RunDirectory runDir,
-      PrintWriter out) throws IOException {
+      boolean resuming, PrintWriter out) throws IOException {
     NodeGraph data = RunSupport.loadGraph(c, configDir, dataOptions.offline, out);
     try (BlockGraph graph =
         new GraphBuilder(experiment.registry())
             .build(c, c.inputShape(), c.data().numClasses(), Experiment.dataType(c))) {
+      GraphTrainer.Progress done = resuming ? GraphTrainer.readProgress(runDir) : null;
+      if (resuming) {
+        if (done == null) {
+          out.println("no finished block in " + runDir.path() + "; starting from the first block");
+          runDir.truncateMetrics(0);
+        } else {
+          Path ckpt = runDir.checkpointPath(done.epochsCompleted());
+          Checkpoints.restore(ckpt, graph);
+          runDir.truncateMetrics(done.epochsCompleted());
+          out.println(
+              "resuming after block " + done.blocks().get(done.blocks().size() - 1).blockId()
+                  + " (" + done.epochsCompleted() + " epochs) from " + ckpt);
+        }
+      }
       out.printf(
           Locale.ROOT,
           "model: %d blocks, %d parameters; rule %s; schedule %s; full graph, at most %d epochs"
@@ -197,7 +212,7 @@ public final class TrainCommand implements Callable<Integer> {
           new GraphTrainer(
                   c, graph, data, runDir,
                   new ProgressListener(out, interactive, RunSupport.blockIds(graph)))
-              .fit();
+              .fit(done);
       runDir.writeSummary(RunSupport.graphSummary(c, experiment.registry(), data, graph, r));
       for (GraphTrainer.BlockOutcome o : r.blocks()) {
         out.printf(

@@ -116,9 +116,44 @@ public final class GraphTrainer {
     return tracker;
   }
 
+  /** The file a greedy graph run records its finished blocks in, beside the checkpoints. */
+  public static final String PROGRESS = "graph-progress.json";
+
+  /**
+   * What a greedy graph run has finished: the blocks trained so far and their outcomes, written
+   * atomically after each block's checkpoint, so a resumed run continues with the next block.
+   *
+   * @param epochsCompleted epochs of all finished blocks (the checkpoint's number)
+   * @param blocks the finished blocks' outcomes, in order
+   */
+  public record Progress(int epochsCompleted, List<BlockOutcome> blocks) {}
+
+  /** Reads a run's progress, or returns null when it has none. */
+  public static Progress readProgress(RunDirectory runDir) throws IOException {
+    java.nio.file.Path f = runDir.path().resolve(PROGRESS);
+    if (!java.nio.file.Files.isRegularFile(f)) {
+      return null;
+    }
+    return new com.fasterxml.jackson.databind.ObjectMapper().readValue(f.toFile(), Progress.class);
+  }
+
   /** Trains every block and returns what happened. */
   public Result fit() {
+    return fit(null);
+  }
+
+  /**
+   * Trains every block not yet finished and returns what happened.
+   *
+   * @param done a resumed greedy run's progress (its finished blocks must already hold their
+   *     checkpointed weights; they are not trained again, only run to hand on their outputs), or
+   *     null to start from the first block
+   */
+  public Result fit(Progress done) {
     if (config.trainer().schedule() == Schedule.SIMULTANEOUS) {
+      if (done != null) {
+        throw new IllegalStateException("only greedy graph runs resume");
+      }
       return fitSimultaneous();
     }
     long t0 = System.nanoTime();
@@ -132,9 +167,13 @@ public final class GraphTrainer {
     List<BlockOutcome> outcomes = new ArrayList<>();
     int epochBase = 0;
     try {
+      int skip = done == null ? 0 : done.blocks().size();
       for (int i = 0; i < blocks.size(); i++) {
         Block b = blocks.get(i);
-        BlockOutcome o = trainBlock(b, in, enc, frozenVal, frozenTest, epochBase);
+        BlockOutcome o =
+            i < skip
+                ? done.blocks().get(i)
+                : trainBlock(b, in, enc, frozenVal, frozenTest, epochBase);
         outcomes.add(o);
         epochBase += o.epochs();
         // freeze: hand on the outputs and keep the scores of every encoding
@@ -144,7 +183,10 @@ public final class GraphTrainer {
         if (i + 1 < blocks.size()) {
           in = in.next(b, enc);
         }
-        checkpoint(epochBase);
+        if (i >= skip) {
+          checkpoint(epochBase);
+          writeProgress(new Progress(epochBase, outcomes));
+        }
       }
     } finally {
       in.close();
@@ -559,6 +601,17 @@ public final class GraphTrainer {
     }
     try {
       runDir.writeCheckpoint(graph, epochs, config.trainer().keepCheckpoints());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void writeProgress(Progress p) {
+    if (runDir == null || config.trainer().schedule() != Schedule.GREEDY) {
+      return;
+    }
+    try {
+      runDir.writeAtomically(PROGRESS, RunDirectory.toJson(p));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
