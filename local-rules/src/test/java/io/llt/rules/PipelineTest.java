@@ -86,6 +86,28 @@ class PipelineTest {
   }
 
   @Test
+  void autoPlacementRebalancesAfterTheFirstEpochAndStaysBitIdentical() {
+    List<INDArray> reference = train(config(Schedule.SIMULTANEOUS, null, 48, null), null);
+    ExperimentConfig even = config(Schedule.PIPELINED, 2, 48, null);
+    ExperimentConfig auto =
+        even.withTrainer(
+            new TrainerConfig(
+                Schedule.PIPELINED, 2, 48, null, null, 0, null, 2, 1, null, null, null, null,
+                "auto"));
+    Trainer[] t = new Trainer[1];
+    List<INDArray> piped = train(auto, t);
+    for (int j = 0; j < reference.size(); j++) {
+      assertThat(Arrays2.bitIdentical(piped.get(j), reference.get(j))).as("block %d", j).isTrue();
+    }
+    int[] firsts = t[0].lastPipelineStats().stageFirstBlocks();
+    assertThat(firsts).hasSize(2);
+    assertThat(firsts[0]).isZero();
+    assertThat(firsts[1]).isBetween(1, 3);
+    assertThat(new TrainerConfig(Schedule.PIPELINED, 1, null, null, null, null, null, 2, null, null,
+        null, null, null, null).placement()).isEqualTo("even");
+  }
+
+  @Test
   void queuesNeverExceedTheirCapacity() {
     Trainer[] t = new Trainer[1];
     train(config(Schedule.PIPELINED, null, 16, null), t);

@@ -16,6 +16,11 @@ import java.util.List;
  *     blocks, as evenly as possible); default one stage per block; between 1 and the block count
  * @param queueCapacity {@code pipelined} only: batches a queue between two stages holds; default
  *     2, > 0
+ * @param placement {@code pipelined} only: {@code even} (default) splits the blocks into stages
+ *     by count; {@code auto} runs the first epoch split evenly while timing every block's steps,
+ *     then splits later epochs so that the slowest stage's summed step time is as small as
+ *     possible (the split never changes the arithmetic: every split is bit-identical to {@code
+ *     simultaneous})
  * @param phases {@code greedy} only: the phases, in order, each a run of consecutive blocks that
  *     train together for its own number of epochs ({@link PhaseConfig}); together they must list
  *     every block once, in chain order (checked against the model); default one phase per block
@@ -43,7 +48,8 @@ public record TrainerConfig(
     List<PhaseConfig> phases,
     Boolean cacheFrozenFeatures,
     Integer patience,
-    Integer validateEvery) {
+    Integer validateEvery,
+    String placement) {
   /** Validates and applies defaults. */
   public TrainerConfig {
     schedule = schedule == null ? Schedule.SIMULTANEOUS : schedule;
@@ -61,10 +67,13 @@ public record TrainerConfig(
     if (schedule != Schedule.PIPELINED) {
       Checks.absent("stages", stages, "schedule: pipelined only");
       Checks.absent("queueCapacity", queueCapacity, "schedule: pipelined only");
+      Checks.absent("placement", placement, "schedule: pipelined only");
     } else {
       queueCapacity = queueCapacity == null ? 2 : queueCapacity;
       Checks.positive("stages", stages);
       Checks.positive("queueCapacity", queueCapacity);
+      placement = placement == null ? "even" : placement;
+      Checks.oneOf("placement", placement, "even", "auto");
     }
     Checks.positive("patience", patience);
     Checks.positive("validateEvery", validateEvery);
@@ -97,7 +106,7 @@ public record TrainerConfig(
       Boolean cacheFrozenFeatures) {
     this(
         schedule, epochs, batchSize, evalBatchSize, optimizer, keepCheckpoints, dataType, stages,
-        queueCapacity, phases, cacheFrozenFeatures, null, null);
+        queueCapacity, phases, cacheFrozenFeatures, null, null, null);
   }
 
   /** Returns a copy with another schedule (pipeline settings are kept only for {@code pipelined}). */
@@ -107,6 +116,6 @@ public record TrainerConfig(
     return new TrainerConfig(
         s, epochs, batchSize, evalBatchSize, optimizer, keepCheckpoints, dataType,
         p ? stages : null, p ? queueCapacity : null, g ? phases : null,
-        g ? cacheFrozenFeatures : null, patience, validateEvery);
+        g ? cacheFrozenFeatures : null, patience, validateEvery, p ? placement : null);
   }
 }

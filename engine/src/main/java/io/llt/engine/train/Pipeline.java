@@ -96,7 +96,7 @@ final class Pipeline {
   Pipeline(
       Trainer trainer,
       List<Block> blocks,
-      int stages,
+      int[][] stageBlocks,
       int capacity,
       Iterator<Batch> it,
       int batches,
@@ -114,9 +114,9 @@ final class Pipeline {
     this.steps = steps;
     this.epoch = epoch;
     this.startNanos = startNanos;
-    this.stageBlocks = partition(blocks.size(), stages);
+    this.stageBlocks = stageBlocks;
     this.capacity = capacity;
-    for (int s = 0; s < stages; s++) {
+    for (int s = 0; s < stageBlocks.length; s++) {
       queues.add(new ArrayBlockingQueue<>(capacity));
       pools.add(new ArrayBlockingQueue<>(capacity + 2));
       owned.add(new ArrayList<>());
@@ -131,6 +131,56 @@ final class Pipeline {
       int size = n / stages + (s < n % stages ? 1 : 0);
       out[s] = new int[] {next, next + size};
       next += size;
+    }
+    return out;
+  }
+
+  /**
+   * Splits the blocks into {@code stages} groups of consecutive blocks whose largest summed step
+   * time is as small as possible ({@code trainer.placement: auto}): the exact contiguous
+   * partition by dynamic programming over (blocks, stages), ties going to the split that puts
+   * more blocks in earlier stages. Every stage gets at least one block.
+   *
+   * @param seconds each block's measured step time (any non-negative unit)
+   * @param stages the number of stages, between 1 and the number of blocks
+   * @return per stage, {@code {first block, last block + 1}}
+   */
+  static int[][] balance(double[] seconds, int stages) {
+    int n = seconds.length;
+    if (stages < 1 || stages > n) {
+      throw new IllegalArgumentException(stages + " stages for " + n + " blocks");
+    }
+    double[] prefix = new double[n + 1];
+    for (int i = 0; i < n; i++) {
+      if (!(seconds[i] >= 0)) {
+        throw new IllegalArgumentException("block " + i + " step time " + seconds[i]);
+      }
+      prefix[i + 1] = prefix[i] + seconds[i];
+    }
+    // best[s][i]: the smallest largest-stage time of the first i blocks in s stages
+    double[][] best = new double[stages + 1][n + 1];
+    int[][] cut = new int[stages + 1][n + 1];
+    for (double[] row : best) {
+      java.util.Arrays.fill(row, Double.POSITIVE_INFINITY);
+    }
+    best[0][0] = 0;
+    for (int s = 1; s <= stages; s++) {
+      for (int i = s; i <= n - (stages - s); i++) {
+        for (int j = i - 1; j >= s - 1; j--) {
+          double v = Math.max(best[s - 1][j], prefix[i] - prefix[j]);
+          if (v < best[s][i]) {
+            best[s][i] = v;
+            cut[s][i] = j;
+          }
+        }
+      }
+    }
+    int[][] out = new int[stages][];
+    int end = n;
+    for (int s = stages; s >= 1; s--) {
+      int start = cut[s][end];
+      out[s - 1] = new int[] {start, end};
+      end = start;
     }
     return out;
   }
@@ -180,7 +230,11 @@ final class Pipeline {
   }
 
   PipelineStats stats() {
-    return new PipelineStats(stageBlocks.length, capacity, maxOccupancy.get());
+    int[] firsts = new int[stageBlocks.length];
+    for (int s = 0; s < firsts.length; s++) {
+      firsts[s] = stageBlocks[s][0];
+    }
+    return new PipelineStats(stageBlocks.length, capacity, maxOccupancy.get(), firsts);
   }
 
   private void runStage(int s, long[] samples) {

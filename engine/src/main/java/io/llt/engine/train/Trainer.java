@@ -55,6 +55,8 @@ public final class Trainer {
   private final MemoryTracker tracker;
   private final List<Phase> phases;
   private PipelineStats lastPipelineStats;
+  // per-block step seconds of the last pipelined epoch: trainer.placement auto balances from them
+  private double[] lastBlockSeconds;
   private FrozenFeatures frozen;
   /** Per block, the nanoseconds of its training steps in the current epoch (stage threads add too). */
   private volatile AtomicLongArray stepNanos;
@@ -404,11 +406,15 @@ public final class Trainer {
     long start = System.nanoTime();
     long samples;
     if (config.trainer().schedule() == Schedule.PIPELINED) {
-      Integer stages = config.trainer().stages();
+      int stages = config.trainer().stages() == null ? n : config.trainer().stages();
+      int[][] split =
+          "auto".equals(config.trainer().placement()) && lastBlockSeconds != null
+              ? Pipeline.balance(lastBlockSeconds, stages)
+              : Pipeline.partition(n, stages);
       Pipeline p =
           new Pipeline(
-              this, blocks, stages == null ? n : stages, config.trainer().queueCapacity(), it,
-              batches, rates, sums, steps, t, start);
+              this, blocks, split, config.trainer().queueCapacity(), it, batches, rates, sums,
+              steps, t, start);
       samples = p.run();
       lastPipelineStats = p.stats();
     } else {
@@ -424,6 +430,9 @@ public final class Trainer {
     double[] blockSeconds = new double[n];
     for (int i = 0; i < n; i++) {
       blockSeconds[i] = stepNanos.get(i) / 1e9;
+    }
+    if (config.trainer().schedule() == Schedule.PIPELINED) {
+      lastBlockSeconds = blockSeconds.clone();
     }
     return new EpochRun(means, rates, samples, seconds, cacheSeconds, blockSeconds);
   }

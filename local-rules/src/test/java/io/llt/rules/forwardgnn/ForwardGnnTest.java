@@ -130,7 +130,7 @@ class ForwardGnnTest {
         new TrainerConfig(
             schedule, epochs, null, null,
             new OptimizerConfig(OptimizerType.ADAM, lr, null, null, null, null, null, null, null),
-            0, null, null, null, null, null, patience, null),
+            0, null, null, null, null, null, patience, null, null),
         null);
   }
 
