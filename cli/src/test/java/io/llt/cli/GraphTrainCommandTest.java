@@ -151,6 +151,14 @@ class GraphTrainCommandTest {
     for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
       assertThat(JSON.readTree(line).get("epoch").asInt()).isLessThanOrEqualTo(total);
     }
+    // a progress file that names other blocks than the config is refused with the file named
+    Files.writeString(
+        run.resolve("graph-progress.json"),
+        "{\"epochsCompleted\": " + afterFirst + ", \"blocks\": ["
+            + progress.get("blocks").get(0).toString().replace("\"b1\"", "\"stem\"") + "]}");
+    Cli changed = Cli.run("train", "--resume", run.toString());
+    assertThat(changed.exit).isNotZero();
+    assertThat(changed.err).contains("graph-progress.json: finished block 1 is 'stem'");
 
     Path t2l =
         config("t2lresume", "{type: forwardgnn, variant: sf-top2loss}", "simultaneous",

@@ -186,6 +186,21 @@ public final class TrainCommand implements Callable<Integer> {
           runDir.truncateMetrics(0);
         } else {
           Path ckpt = runDir.checkpointPath(done.epochsCompleted());
+          for (int i = 0; i < done.blocks().size(); i++) {
+            String id = done.blocks().get(i).blockId();
+            if (i >= graph.blocks().size() || !graph.blocks().get(i).id().equals(id)) {
+              throw new BadInputException(
+                  runDir.path().resolve(GraphTrainer.PROGRESS) + ": finished block " + (i + 1)
+                      + " is '" + id + "' but the run's config has "
+                      + (i < graph.blocks().size() ? "'" + graph.blocks().get(i).id() + "'" : "no such block")
+                      + " there; the config changed since the run started; start a new run");
+            }
+          }
+          if (!Files.isRegularFile(ckpt)) {
+            throw new BadInputException(
+                runDir.path().resolve(GraphTrainer.PROGRESS) + " names " + ckpt
+                    + ", which does not exist; start a new run");
+          }
           Checkpoints.restore(ckpt, graph);
           runDir.truncateMetrics(done.epochsCompleted());
           out.println(

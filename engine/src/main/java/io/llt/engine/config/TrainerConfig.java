@@ -30,7 +30,8 @@ import java.util.List;
  *     outputs on every split once at the start of the phase and train and evaluate the phase from
  *     them (SoftHebb's readout on frozen conv features); default true
  * @param patience graph data only: early stopping, as ForwardGNN's reference: stop a block's
- *     training (greedy) or the network's (backprop) after this many validations without a strictly
+ *     training (greedy) or the network's (backprop, simultaneous) after this many validations
+ *     without a strictly
  *     better validation accuracy, and restore the weights of the best one; {@code > 0}; default
  *     none (train every epoch, keep the last weights)
  * @param validateEvery graph data only: validate every this many epochs; default 1, > 0

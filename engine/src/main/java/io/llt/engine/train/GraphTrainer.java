@@ -45,7 +45,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Test accuracy is computed at every validation improvement and reported for the selected
  * weights; it never takes part in the selection. Each validation appends one line to {@code
- * metrics.jsonl}; a checkpoint is written after every block finishes.
+ * metrics.jsonl}. A greedy run writes a checkpoint and {@link #PROGRESS} after every block (so it
+ * resumes block by block); the other schedules write one checkpoint at the end.
  */
 public final class GraphTrainer {
   private final ExperimentConfig config;
@@ -150,10 +151,10 @@ public final class GraphTrainer {
    *     null to start from the first block
    */
   public Result fit(Progress done) {
+    if (done != null && config.trainer().schedule() != Schedule.GREEDY) {
+      throw new IllegalStateException("only greedy graph runs resume");
+    }
     if (config.trainer().schedule() == Schedule.SIMULTANEOUS) {
-      if (done != null) {
-        throw new IllegalStateException("only greedy graph runs resume");
-      }
       return fitSimultaneous();
     }
     long t0 = System.nanoTime();
@@ -184,8 +185,11 @@ public final class GraphTrainer {
           in = in.next(b, enc);
         }
         if (i >= skip) {
-          checkpoint(epochBase);
+          // the checkpoint, then the progress naming it, then the pruning: a crash in between
+          // never leaves the progress pointing at a deleted checkpoint
+          checkpoint(epochBase, 0);
           writeProgress(new Progress(epochBase, outcomes));
+          prune();
         }
       }
     } finally {
@@ -213,10 +217,20 @@ public final class GraphTrainer {
     GraphRule.Encodings enc =
         rule(blocks.get(0))
             .encodeGraph(data, dataType, Seeds.derive(config.seed(), "graph-encoding"));
-    if (enc.validation() != enc.train() || enc.test() != enc.train()) {
-      throw new IllegalStateException(
-          "simultaneous full-graph training needs one encoding for training and scoring");
+    try {
+      if (enc.validation() != enc.train() || enc.test() != enc.train()) {
+        throw new IllegalStateException(
+            "simultaneous full-graph training needs one encoding for training and scoring");
+      }
+      return simultaneous(enc, t0);
+    } finally {
+      closeRows(enc);
     }
+  }
+
+  private Result simultaneous(GraphRule.Encodings enc, long t0) {
+    List<Block> blocks = graph.blocks();
+    int n = blocks.size();
     GraphEncoding e = enc.train();
     int epochs = config.trainer().epochs();
     Integer patience = config.trainer().patience();
@@ -236,7 +250,8 @@ public final class GraphTrainer {
       while (epoch < epochs) {
         INDArray[] next = new INDArray[n];
         double[] rates = new double[n];
-        for (int j = 0; j < n; j++) {
+        try {
+          for (int j = 0; j < n; j++) {
           Block b = blocks.get(j);
           OptimizerConfig opt = b.optimizerConfig();
           rates[j] = opt.schedule().learningRate(opt.learningRate(), epoch, epochs);
@@ -244,9 +259,13 @@ public final class GraphTrainer {
           List<INDArray> above = List.of(states).subList(j + 1, n);
           long s0 = System.nanoTime();
           INDArray[] out = new INDArray[1];
-          lossSum[j] += step(b, rule(b), x, e, above, rates[j], epoch, out);
+          lossSum[j] += step(b, rule(b), x, e, above, rates[j], epoch + 1, out);
           next[j] = out[0];
           seconds[j] += (System.nanoTime() - s0) / 1e9;
+          }
+        } catch (RuntimeException ex) {
+          close(next);
+          throw ex;
         }
         close(states);
         states = next;
@@ -295,12 +314,7 @@ public final class GraphTrainer {
       close(states);
       close(bestParams);
     }
-    double[] scores;
-    try {
-      scores = networkScores(e);
-    } finally {
-      closeRows(enc);
-    }
+    double[] scores = networkScores(e);
     double val = accuracy(scores, data.validation());
     double test = accuracy(scores, data.test());
     if (bestParams == null) {
@@ -405,7 +419,7 @@ public final class GraphTrainer {
       while (epoch < epochs) {
         double lr = opt.schedule().learningRate(opt.learningRate(), epoch, epochs);
         long s0 = System.nanoTime();
-        double loss = step(b, rule, in.train, enc.train(), lr, epoch);
+        double loss = step(b, rule, in.train, enc.train(), lr, epochBase + epoch + 1);
         seconds += (System.nanoTime() - s0) / 1e9;
         lossSum += loss;
         lossCount++;
@@ -456,7 +470,10 @@ public final class GraphTrainer {
         b.id(), epoch, bestEpoch, best, bestTest, seconds, tracker.peakBytes(b.index()));
   }
 
-  /** One full-graph step of {@code b} and its optimizer, inside the block's workspace. */
+  /**
+   * One full-graph step of {@code b} and its optimizer, inside the block's workspace; {@code
+   * epoch} is the run's epoch counter (from 1), for the divergence message.
+   */
   private double step(Block b, GraphRule rule, INDArray x, GraphEncoding enc, double lr, int epoch) {
     return step(b, rule, x, enc, List.of(), lr, epoch, null);
   }
@@ -476,7 +493,11 @@ public final class GraphTrainer {
         out[0] = r.output().detach();
       }
       if (!Double.isFinite(loss)) {
-        throw new TrainingDivergedException(b.id(), epoch, 1, loss);
+        if (out != null && out[0] != null) {
+          out[0].close();
+          out[0] = null;
+        }
+        throw TrainingDivergedException.onGraph(b.id(), epoch, loss);
       }
       tracker.record(b.index(), MemoryPhase.FORWARD, b.fixedBytes(), ws.getPrimaryOffset());
       b.optimizer().step(b.params(), b.grads(), lr);
@@ -596,11 +617,26 @@ public final class GraphTrainer {
   }
 
   private void checkpoint(int epochs) {
+    checkpoint(epochs, config.trainer().keepCheckpoints());
+  }
+
+  private void checkpoint(int epochs, int keep) {
     if (runDir == null) {
       return;
     }
     try {
-      runDir.writeCheckpoint(graph, epochs, config.trainer().keepCheckpoints());
+      runDir.writeCheckpoint(graph, epochs, keep);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void prune() {
+    if (runDir == null) {
+      return;
+    }
+    try {
+      runDir.pruneCheckpoints(config.trainer().keepCheckpoints());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -639,10 +675,19 @@ public final class GraphTrainer {
 
     Inputs next(Block b, GraphRule.Encodings enc) {
       INDArray t = output(b, train, enc.train());
-      INDArray v = val == train ? t : output(b, val, enc.validation());
-      INDArray s = test == train ? t : test == val ? v : output(b, test, enc.test());
-      close();
-      return new Inputs(t, v, s, true);
+      INDArray v = null;
+      try {
+        v = val == train ? t : output(b, val, enc.validation());
+        INDArray s = test == train ? t : test == val ? v : output(b, test, enc.test());
+        close();
+        return new Inputs(t, v, s, true);
+      } catch (RuntimeException e) {
+        t.close();
+        if (v != null && v != t) {
+          v.close();
+        }
+        throw e;
+      }
     }
 
     @Override

@@ -144,6 +144,11 @@ public final class RunDirectory {
   /** Writes the checkpoint after {@code epoch} trainer epochs and keeps only the newest {@code keep} (0 keeps all). */
   public void writeCheckpoint(BlockGraph graph, int epoch, int keep) throws IOException {
     Checkpoints.write(checkpointPath(epoch), graph, epoch);
+    pruneCheckpoints(keep);
+  }
+
+  /** Deletes all but the newest {@code keep} checkpoints; 0 keeps all. */
+  public void pruneCheckpoints(int keep) throws IOException {
     if (keep > 0) {
       List<Integer> epochs = checkpointEpochs();
       for (int i = 0; i < epochs.size() - keep; i++) {

@@ -21,4 +21,18 @@ public final class TrainingDivergedException extends LltException {
             + " normalisation (data.normalization)",
         3);
   }
+
+  private TrainingDivergedException(String message) {
+    super(message, 3);
+  }
+
+  /**
+   * Returns the exception for a full-graph run: the block, the run's epoch counter (from 1, as
+   * {@code metrics.jsonl} numbers it) and the loss; a graph step has no batches.
+   */
+  public static TrainingDivergedException onGraph(String blockId, int epoch, double loss) {
+    return new TrainingDivergedException(
+        "training diverged: block '" + blockId + "' loss is " + loss + " at epoch " + epoch
+            + " (full graph); try a lower learning rate (trainer.optimizer.learningRate)");
+  }
 }

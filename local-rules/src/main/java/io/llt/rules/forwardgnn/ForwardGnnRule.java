@@ -68,7 +68,7 @@ public final class ForwardGnnRule implements LocalRule, GraphRule {
   /**
    * Config of {@code type: forwardgnn}.
    *
-   * @param variant {@code sf} (default), {@code ff-la} or {@code ff-vn}
+   * @param variant {@code sf} (default), {@code ff-la}, {@code ff-vn} or {@code sf-top2loss}
    * @param temperature {@code sf} only: divides the node-prototype dot products; default 1, > 0
    * @param theta {@code ff-la}/{@code ff-vn} only: the goodness threshold; default 2 (the
    *     reference's {@code --ff-theta})
@@ -122,8 +122,8 @@ public final class ForwardGnnRule implements LocalRule, GraphRule {
 
     @Override
     public String description() {
-      return "ForwardGNN: greedy per-layer graph learning, single-forward (class-node prototypes)"
-          + " or Forward-Forward with label appending / virtual nodes";
+      return "ForwardGNN: per-layer graph learning, single-forward (class-node prototypes, greedy"
+          + " or with Top-to-Loss signals) or Forward-Forward with label appending / virtual nodes";
     }
   }
 

@@ -187,8 +187,9 @@ final class GraphEncoders {
             lab[v * c + y] = 1f;
           }
         }
-        copy.get(NDArrayIndex.all(), NDArrayIndex.interval(f, f + c))
-            .assign(Nd4j.create(lab, new long[] {n, c}, 'c').castTo(dt));
+        try (INDArray block = Nd4j.create(lab, new long[] {n, c}, 'c')) {
+          copy.get(NDArrayIndex.all(), NDArrayIndex.interval(f, f + c)).assign(block);
+        }
       }
       return new GraphEncoding(rows, g.adjacency().copies(c), rowLabels, n, c);
     }
@@ -228,8 +229,10 @@ final class GraphEncoders {
     try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
       INDArray rows = Nd4j.create(dt, g.numNodes() + c, f);
       rows.get(NDArrayIndex.interval(0, g.numNodes()), NDArrayIndex.all()).assign(g.features());
-      rows.get(NDArrayIndex.interval(g.numNodes(), g.numNodes() + c), NDArrayIndex.all())
-          .assign(Nd4j.create(vn, new long[] {c, f}, 'c').castTo(dt));
+      try (INDArray features = Nd4j.create(vn, new long[] {c, f}, 'c')) {
+        rows.get(NDArrayIndex.interval(g.numNodes(), g.numNodes() + c), NDArrayIndex.all())
+            .assign(features);
+      }
       return rows;
     }
   }

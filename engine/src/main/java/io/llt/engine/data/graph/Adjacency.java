@@ -12,8 +12,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * nodes (real nodes, then any class nodes an encoding adds); a batch of several graphs is their
  * disjoint union ({@link #copies}).
  *
- * <p>Immutable. The index arrays the layers' gather and segment-sum ops need are made once, on
- * first use, outside any workspace, and shared by every layer attached to this adjacency.
+ * <p>Immutable. Derived forms (the self-looped adjacency, per-edge weights, ND4J index vectors
+ * for gather and segment-sum ops) are made once, on first use, and shared by every layer attached
+ * to this adjacency.
  */
 public final class Adjacency {
   private final int numRows;

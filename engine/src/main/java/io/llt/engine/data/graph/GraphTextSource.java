@@ -63,8 +63,11 @@ public final class GraphTextSource {
       files.add(new DataFile(p, Sha256.of(p)));
     }
     try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-      var features =
-          Nd4j.create(x, new long[] {n, f.numFeatures()}, 'c').castTo(dataType);
+      var floats = Nd4j.create(x, new long[] {n, f.numFeatures()}, 'c');
+      var features = floats.castTo(dataType);
+      if (features != floats) {
+        floats.close();
+      }
       return new NodeGraph(
           f.name(), features, labels, f.numClasses(), adj, train, val, test, List.copyOf(files));
     }
