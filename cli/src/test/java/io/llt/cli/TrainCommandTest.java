@@ -244,6 +244,29 @@ class TrainCommandTest {
   }
 
   @Test
+  void benchReportsEachPipelineStage() throws IOException {
+    Path out = tmp.resolve("bench-pipe.json");
+    Cli r =
+        Cli.run("bench", ValidateCommandTest.SMOKE, "--schedules", "pipelined", "--set",
+            "trainer.schedule=pipelined", "--set", "trainer.stages=2", "--warmup", "2",
+            "--batches", "6", "--repeats", "1", "--output", out.toString());
+    assertThat(r.exit).as(r.toString()).isZero();
+    JsonNode p = JSON.readTree(out.toFile()).get("results").get(0).get("pipeline");
+    assertThat(p.get("stages")).hasSize(2);
+    double busy = 0;
+    for (JsonNode st : p.get("stages")) {
+      assertThat(st.get("blocks")).isNotEmpty();
+      assertThat(st.get("busyMsPerBatch").asDouble()).isPositive();
+      assertThat(st.get("idleMsPerBatch").asDouble()).isGreaterThanOrEqualTo(0);
+      busy += st.get("busyMsPerBatch").asDouble();
+    }
+    assertThat(p.get("stages").get(0).get("meanQueueOccupancyAfter").asDouble())
+        .isBetween(0.0, p.get("queueCapacity").asDouble());
+    assertThat(p.get("sequentialMsPerBatch").asDouble()).isCloseTo(busy, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(p.get("efficiency").asDouble()).isGreaterThan(0).isLessThanOrEqualTo(1.0);
+  }
+
+  @Test
   void divergenceStopsWithExitCode3NamingTheBlock() {
     Cli r =
         Cli.run("train", ValidateCommandTest.SMOKE, "--runs-dir", tmp.resolve("runs").toString(),

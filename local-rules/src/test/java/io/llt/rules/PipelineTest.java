@@ -115,6 +115,14 @@ class PipelineTest {
     assertThat(stats.stages()).isEqualTo(4);
     assertThat(stats.queueCapacity()).isEqualTo(1);
     assertThat(stats.maxQueueOccupancy()).as("peak queue occupancy").isBetween(1, 1);
+    assertThat(stats.meanQueueOccupancy()).hasSize(3).allMatch(m -> m > 0 && m <= 1);
+    for (int s = 0; s < 4; s++) {
+      assertThat(stats.stageBusySeconds()[s]).as("stage %d busy", s).isPositive();
+      assertThat(stats.stageIdleSeconds()[s]).as("stage %d idle", s).isGreaterThanOrEqualTo(0);
+      assertThat(stats.stageBusySeconds()[s] + stats.stageIdleSeconds()[s])
+          .isLessThanOrEqualTo(stats.wallSeconds() * 1.001);
+    }
+    assertThat(stats.efficiency()).isGreaterThan(0).isLessThanOrEqualTo(1);
   }
 
   @Test

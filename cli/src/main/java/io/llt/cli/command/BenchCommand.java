@@ -1,5 +1,7 @@
 package io.llt.cli.command;
 
+import io.llt.engine.train.PipelineStats;
+
 import io.llt.engine.BadInputException;
 import io.llt.engine.config.ExperimentConfig;
 import io.llt.engine.config.Schedule;
@@ -79,6 +81,44 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Mixin DataOptions dataOptions;
 
+
+  /**
+   * The pipelined schedule's per-stage figures of one timed repetition (the median's): each
+   * stage's blocks, busy and idle milliseconds per batch, the mean and largest queue occupancy,
+   * the sequential sum of stage times against the pipeline's time per batch, and the efficiency
+   * (the first over stages times the second).
+   */
+  private static Map<String, Object> pipelineReport(
+      PipelineStats ps, long batchCount, ExperimentConfig c) {
+    Map<String, Object> p = new LinkedHashMap<>();
+    double nb = Math.max(1, batchCount);
+    List<Map<String, Object>> stages = new ArrayList<>();
+    int blocks = c.model().blocks().size();
+    for (int st = 0; st < ps.stages(); st++) {
+      Map<String, Object> one = new LinkedHashMap<>();
+      int from = ps.stageFirstBlocks()[st];
+      int to = st + 1 < ps.stages() ? ps.stageFirstBlocks()[st + 1] : blocks;
+      List<String> ids = new ArrayList<>();
+      for (int b = from; b < to; b++) {
+        String id = c.model().blocks().get(b).id();
+        ids.add(id != null ? id : "b" + (b + 1));
+      }
+      one.put("blocks", ids);
+      one.put("busyMsPerBatch", 1000 * ps.stageBusySeconds()[st] / nb);
+      one.put("idleMsPerBatch", 1000 * ps.stageIdleSeconds()[st] / nb);
+      if (st + 1 < ps.stages()) {
+        one.put("meanQueueOccupancyAfter", ps.meanQueueOccupancy()[st]);
+      }
+      stages.add(one);
+    }
+    p.put("stages", stages);
+    p.put("queueCapacity", ps.queueCapacity());
+    p.put("maxQueueOccupancy", ps.maxQueueOccupancy());
+    p.put("sequentialMsPerBatch", 1000 * ps.sequentialSeconds() / nb);
+    p.put("pipelineMsPerBatch", 1000 * ps.wallSeconds() / nb);
+    p.put("efficiency", ps.efficiency());
+    return p;
+  }
 
   private static BlockGraph build(Experiment experiment, ExperimentConfig c) {
     return new GraphBuilder(experiment.registry())
@@ -202,6 +242,8 @@ public final class BenchCommand implements Callable<Integer> {
     // the machine's speed hits every schedule alike; the median of each is reported.
     List<BlockGraph> graphs = new ArrayList<>();
     List<List<Double>> rates = new ArrayList<>();
+    List<List<PipelineStats>> stageStats = new ArrayList<>();
+    List<List<Long>> batchCounts = new ArrayList<>();
     List<Long> params = new ArrayList<>();
     try {
       for (ExperimentConfig c : configs) {
@@ -209,15 +251,21 @@ public final class BenchCommand implements Callable<Integer> {
         graphs.add(g);
         params.add(g.numParams());
         rates.add(new ArrayList<>());
+        stageStats.add(new ArrayList<>());
+        batchCounts.add(new ArrayList<>());
         if (warmup > 0) {
           new Trainer(c, g, data, null, null, null).trainEpoch(0, warmup);
         }
       }
       for (int r = 0; r < repeats; r++) {
         for (int i = 0; i < configs.size(); i++) {
-          Trainer.EpochRun run =
-              new Trainer(configs.get(i), graphs.get(i), data, null, null, null).trainEpoch(r + 1, batches);
+          Trainer t = new Trainer(configs.get(i), graphs.get(i), data, null, null, null);
+          Trainer.EpochRun run = t.trainEpoch(r + 1, batches);
           rates.get(i).add(run.samples() / run.seconds());
+          stageStats.get(i).add(t.lastPipelineStats());
+          batchCounts.get(i).add(
+              (run.samples() + configs.get(i).trainer().batchSize() - 1)
+                  / configs.get(i).trainer().batchSize());
         }
       }
     } finally {
@@ -229,6 +277,7 @@ public final class BenchCommand implements Callable<Integer> {
       List<Double> sorted = new ArrayList<>(rates.get(i));
       sorted.sort(Double::compare);
       double median = sorted.get(sorted.size() / 2);
+      int medianRun = rates.get(i).indexOf(median);
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("schedule", c.trainer().schedule().name().toLowerCase(Locale.ROOT));
       m.put("rule", RunSupport.ruleIds(c, experiment.registry()));
@@ -238,6 +287,10 @@ public final class BenchCommand implements Callable<Integer> {
       m.put("peakNativeBytes", peaks.get(i));
       m.put("baselineNativeBytes", baselines.get(i));
       m.put("parameters", params.get(i));
+      PipelineStats ps = stageStats.get(i).get(medianRun);
+      if (c.trainer().schedule() == Schedule.PIPELINED && ps != null) {
+        m.put("pipeline", pipelineReport(ps, batchCounts.get(i).get(medianRun), c));
+      }
       results.add(m);
       log.printf(
           Locale.ROOT,

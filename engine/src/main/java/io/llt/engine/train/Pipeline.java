@@ -79,6 +79,13 @@ final class Pipeline {
   private final long startNanos;
   private final int[][] stageBlocks;
   private final int capacity;
+  // per stage, written only by its own thread and read after the join
+  private final long[] busyNanos;
+  private final long[] totalNanos;
+  // per queue into stage s (s >= 1): summed size right after each put, and the number of puts
+  private final long[] occupancySum;
+  private final long[] puts;
+  private long wallNanos;
   private final List<BlockingQueue<Item>> queues = new ArrayList<>();
   private final List<BlockingQueue<INDArray>> pools = new ArrayList<>();
   private final List<List<INDArray>> owned = new ArrayList<>();
@@ -116,6 +123,10 @@ final class Pipeline {
     this.startNanos = startNanos;
     this.stageBlocks = stageBlocks;
     this.capacity = capacity;
+    this.busyNanos = new long[stageBlocks.length];
+    this.totalNanos = new long[stageBlocks.length];
+    this.occupancySum = new long[stageBlocks.length];
+    this.puts = new long[stageBlocks.length];
     for (int s = 0; s < stageBlocks.length; s++) {
       queues.add(new ArrayBlockingQueue<>(capacity));
       pools.add(new ArrayBlockingQueue<>(capacity + 2));
@@ -187,6 +198,7 @@ final class Pipeline {
 
   /** Runs the epoch and returns the number of examples trained. */
   long run() {
+    long wall0 = System.nanoTime();
     int stages = stageBlocks.length;
     long[] samples = new long[1];
     List<Thread> threads = new ArrayList<>();
@@ -212,6 +224,7 @@ final class Pipeline {
         }
       }
     }
+    wallNanos = System.nanoTime() - wall0;
     closeEverything();
     if (interrupted) {
       Thread.currentThread().interrupt();
@@ -234,10 +247,23 @@ final class Pipeline {
     for (int s = 0; s < firsts.length; s++) {
       firsts[s] = stageBlocks[s][0];
     }
-    return new PipelineStats(stageBlocks.length, capacity, maxOccupancy.get(), firsts);
+    int n = stageBlocks.length;
+    double[] busy = new double[n];
+    double[] idle = new double[n];
+    for (int s = 0; s < n; s++) {
+      busy[s] = busyNanos[s] / 1e9;
+      idle[s] = Math.max(0, totalNanos[s] - busyNanos[s]) / 1e9;
+    }
+    double[] occupancy = new double[Math.max(0, n - 1)];
+    for (int s = 1; s < n; s++) {
+      occupancy[s - 1] = puts[s] == 0 ? 0 : (double) occupancySum[s] / puts[s];
+    }
+    return new PipelineStats(
+        n, capacity, maxOccupancy.get(), firsts, busy, idle, occupancy, wallNanos / 1e9);
   }
 
   private void runStage(int s, long[] samples) {
+    long start = System.nanoTime();
     int stages = stageBlocks.length;
     int from = stageBlocks[s][0];
     int to = stageBlocks[s][1];
@@ -246,7 +272,9 @@ final class Pipeline {
     try {
       for (int k = 0; ; k++) {
         if (s == 0) {
+          long e0 = System.nanoTime();
           held = k < batches && it.hasNext() && !stop ? encode(it.next(), k) : END;
+          busyNanos[s] += System.nanoTime() - e0;
         } else {
           held = take(queues.get(s));
         }
@@ -266,6 +294,7 @@ final class Pipeline {
           Block b = blocks.get(i);
           boolean crossesStage = i == to - 1 && i < n - 1;
           boolean handsOnWithin = i < to - 1;
+          long b0 = System.nanoTime();
           var r =
               trainer.trainStep(
                   b,
@@ -276,6 +305,7 @@ final class Pipeline {
                   handsOnWithin ? b::handOff : crossesStage ? o -> copyToPool(s, o) : null,
                   epoch,
                   held.index());
+          busyNanos[s] += System.nanoTime() - b0;
           Trainer.addLoss(sums, i, r.loss());
           steps.incrementAndGet(i);
           if (i == from && s > 0) {
@@ -288,7 +318,10 @@ final class Pipeline {
           Item next = new Item(out, batch, held.index(), held.signals(), held.encoded());
           held = null;
           put(queues.get(s + 1), next);
-          maxOccupancy.accumulateAndGet(queues.get(s + 1).size(), Math::max);
+          int size = queues.get(s + 1).size();
+          maxOccupancy.accumulateAndGet(size, Math::max);
+          occupancySum[s + 1] += size;
+          puts[s + 1]++;
         } else {
           samples[0] += batch.classes().length;
           held.close();
@@ -302,6 +335,7 @@ final class Pipeline {
       failure.compareAndSet(null, e);
       stop = true;
     } finally {
+      totalNanos[s] = System.nanoTime() - start;
       if (held != null && held != END) {
         held.close();
       }
