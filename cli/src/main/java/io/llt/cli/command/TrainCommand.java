@@ -126,6 +126,17 @@ public final class TrainCommand implements Callable<Integer> {
         BlockGraph graph =
             new GraphBuilder(experiment.registry())
                 .build(c, c.inputShape(), c.data().numClasses(), Experiment.dataType(c))) {
+      boolean interactive = System.console() != null;
+      // built before the checkpoint is restored: building prepares data-dependent rule state
+      // (RuleState#prepare), which the checkpoint then overwrites
+      Trainer trainer =
+          new Trainer(
+              c,
+              graph,
+              data,
+              runDir,
+              new ProgressListener(out, interactive, RunSupport.blockIds(graph)),
+              probe);
       int start = 0;
       if (resume != null) {
         Optional<Path> ckpt = runDir.latestCheckpoint();
@@ -146,15 +157,6 @@ public final class TrainCommand implements Callable<Integer> {
           c.trainer().schedule().name().toLowerCase(Locale.ROOT),
           c.trainer().batchSize());
       out.flush();
-      boolean interactive = System.console() != null;
-      Trainer trainer =
-          new Trainer(
-              c,
-              graph,
-              data,
-              runDir,
-              new ProgressListener(out, interactive, RunSupport.blockIds(graph)),
-              probe);
       TrainingResult r = trainer.fit(start);
       runDir.writeSummary(
           RunSupport.summary(c, experiment.registry(), data, graph, r, start));

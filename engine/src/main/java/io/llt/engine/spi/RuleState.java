@@ -1,5 +1,6 @@
 package io.llt.engine.spi;
 
+import io.llt.engine.data.Dataset;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -9,7 +10,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * layers' parameters, and any fixed state (running statistics, EMA copies).
  *
  * <p>Lifecycle: created by {@link LocalRule#createState}, then {@link #bind} once, {@link
- * #initialize} once (or restored from a checkpoint), used by every step, and closed with the block.
+ * #initialize} once, {@link #prepare} when a trainer is built on the training data (a resumed run
+ * then restores the checkpoint over both), used by every step, and closed with the block.
  */
 public interface RuleState extends AutoCloseable {
   /** Returns the number of trainable parameters this state adds to the block. */
@@ -32,6 +34,17 @@ public interface RuleState extends AutoCloseable {
   default INDArray buffers() {
     return null;
   }
+
+  /**
+   * Sets values that depend on the training data, such as NoProp's prototype label embedding: called
+   * by every trainer built on the graph, after {@link #initialize}, outside every workspace. What it
+   * sets must live in {@link #buffers()}, so that a checkpoint carries it to {@code llt eval} and a
+   * resumed run (which restores the checkpoint after this call). A state prepared once ignores
+   * later calls. Nothing by default.
+   *
+   * @param train the training split
+   */
+  default void prepare(Dataset train) {}
 
   /** Releases native memory owned by the state itself (not the bound views). Default: nothing. */
   @Override

@@ -114,6 +114,11 @@ public final class Trainer {
                 config.memory().budgetBytes() == null ? 0 : config.memory().budgetBytes())
             : null;
     this.phases = phases(config, graph);
+    try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+      for (Block b : graph.blocks()) {
+        b.state().prepare(data.train());
+      }
+    }
   }
 
   /** Returns the phases of the config's schedule (one phase of every block unless greedy). */

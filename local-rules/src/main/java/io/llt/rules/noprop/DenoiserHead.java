@@ -34,6 +34,7 @@ final class DenoiserHead implements AutoCloseable {
   private final long timeWidth;
   private final DataType dataType;
   private final INDArray buffers;
+  private final long layerBufferCount;
   private final LabelAblation ablation;
 
   private DenoiserHead(
@@ -44,7 +45,8 @@ final class DenoiserHead implements AutoCloseable {
       long imageWidth,
       DataType dataType,
       LabelAblation ablation,
-      boolean allocate) {
+      boolean allocate,
+      long extra) {
     this.ablation = ablation;
     this.stem = stem;
     this.residual = residual;
@@ -58,14 +60,15 @@ final class DenoiserHead implements AutoCloseable {
     for (Layer l : all()) {
       nb += l.numBuffers();
     }
-    if (!allocate || nb == 0) {
+    this.layerBufferCount = nb;
+    if (!allocate || nb + extra == 0) {
       this.buffers = null;
       return;
     }
     // the batch-norm statistics are a few KB, allocated with the head so that the memory estimate
-    // (which never binds a rule state) sees them
+    // (which never binds a rule state) sees them; the caller's extra values follow them
     try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-      this.buffers = Nd4j.zeros(dataType, 1, nb);
+      this.buffers = Nd4j.zeros(dataType, 1, nb + extra);
     }
     long off = 0;
     for (Layer l : all()) {
@@ -104,6 +107,28 @@ final class DenoiserHead implements AutoCloseable {
       DataType dataType,
       LabelAblation ablation,
       boolean allocate) {
+    return build(labelStem, labelResidual, timePath, timeInput, fusionLayers, fusionOut,
+        imageWidth, labelInput, dataType, ablation, allocate, 0);
+  }
+
+  /**
+   * Builds a head as {@link #build(List, List, List, int, List, FusionOutput, long, long, DataType,
+   * LabelAblation, boolean)} does, with {@code extra} more fixed values after the layers' buffers
+   * ({@link #extraBuffers}), so that one array carries both into a checkpoint.
+   */
+  static DenoiserHead build(
+      List<LayerConfig> labelStem,
+      List<LayerConfig> labelResidual,
+      List<LayerConfig> timePath,
+      int timeInput,
+      List<LayerConfig> fusionLayers,
+      FusionOutput fusionOut,
+      long imageWidth,
+      long labelInput,
+      DataType dataType,
+      LabelAblation ablation,
+      boolean allocate,
+      long extra) {
     List<Layer> stem = stack("labelStem", labelStem, new long[] {labelInput}, dataType);
     long[] stemOut = stem.get(stem.size() - 1).outputShape();
     List<Layer> residual = stack("labelResidual", labelResidual, stemOut, dataType);
@@ -128,7 +153,8 @@ final class DenoiserHead implements AutoCloseable {
           "rule fusion ends with " + out + " values but " + fusionOut.what() + " needs "
               + fusionOut.values() + "; make the last fusion layer output " + fusionOut.values());
     }
-    return new DenoiserHead(stem, residual, time, fusion, imageWidth, dataType, ablation, allocate);
+    return new DenoiserHead(
+        stem, residual, time, fusion, imageWidth, dataType, ablation, allocate, extra);
   }
 
   /**
@@ -215,6 +241,17 @@ final class DenoiserHead implements AutoCloseable {
   /** Returns the layers' batch-norm statistics as one flat vector, or null when there are none. */
   INDArray buffers() {
     return buffers;
+  }
+
+  /**
+   * Returns the caller's extra fixed values (a view after the layers' buffers, zeros until set), or
+   * null when the head was built without any or without allocating.
+   */
+  INDArray extraBuffers() {
+    if (buffers == null || buffers.length() == layerBufferCount) {
+      return null;
+    }
+    return slice(buffers, layerBufferCount, buffers.length() - layerBufferCount);
   }
 
   /**

@@ -10,10 +10,21 @@ package io.llt.rules.noprop;
  * uhat = softmax(l) W_Embed} (paper Fig. 6), which {@link #fromLogits} computes.
  *
  * <p>This class holds a fixed matrix only: the paper's one-hot embedding ({@link #oneHot}), or any
- * given matrix ({@link #of}), for instance a prototype initialisation. A learned embedding, which
- * the optimizer updates, belongs in a rule's state and is not modelled here. Immutable.
+ * given matrix ({@link #of}), for instance the prototypes ({@link Kind#PROTOTYPE}). A learned
+ * embedding, which every block's optimizer would update, is not supported. Immutable.
  */
 public final class LabelEmbedding {
+  /** Where a NoProp rule's embedding comes from (spec 2(b), "Label embeddings"). */
+  public enum Kind {
+    /** The fixed identity, d = C (the paper's default). */
+    ONE_HOT,
+    /**
+     * Fixed prototypes: each class's embedding is its training medoid by median distance ({@link
+     * Prototypes}), d = the image size; computed when a trainer is built and kept in checkpoints.
+     */
+    PROTOTYPE
+  }
+
   private final double[][] rows;
 
   private LabelEmbedding(double[][] rows) {

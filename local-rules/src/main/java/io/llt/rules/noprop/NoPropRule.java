@@ -55,14 +55,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * the last level clipped at {@link Config#maxSignal}; every block's level and weight are shown
  * before a run ({@link #notes}).
  *
- * <p><b>Shared parts.</b> The label embedding is the fixed one-hot matrix (d = C): nothing is
+ * <p><b>Shared parts.</b> The label embedding is fixed: the one-hot matrix (d = C, the default) or
+ * the class prototypes ({@code embedding: prototype}: each class's training medoid by median
+ * distance, d = the image size; {@link Prototypes}), which every block computes alike from the
+ * training split when a trainer is built and keeps in its checkpointed buffers. Nothing is
  * shared between blocks that an optimizer updates, so the blocks are independent given (x, y) and
  * their own noise, and may train in any order or on different stage threads. The KL term is then a
  * constant (spec 2(b)); it is reported in the loss and carries no gradient. The linear classifier
  * f_out (with bias) on z_T belongs to the last block's state and is trained by that block's step on
  * fresh draws of q(z_T | y): it reads no block output, so it is independent of the blocks too. The
  * paper updates it from every block's step (T updates per batch); here it gets one per batch.
- * Learned and prototype embeddings, which every block would update, are not supported yet.
+ * A learned embedding, which every block's step would update, is not supported: it would make
+ * the blocks share trained parameters.
  *
  * <p><b>Inference</b> (spec 2(c)) runs two chains side by side through the blocks, each block
  * encoding the image once: {@code stochastic}, the paper's sampler from z_0 ~ N(0, I) with the
@@ -106,6 +110,8 @@ public final class NoPropRule implements LocalRule {
    * @param fusion the layers on the concatenated image and label features; the last must output
    *     C values for {@code softmax-embedding} (d for {@code logits}; d = C for the one-hot
    *     embedding)
+   * @param embedding the label embedding: {@code one-hot} (default, fixed, d = C) or {@code
+   *     prototype} (fixed, each class's training medoid, d = the image size)
    */
   public record Config(
       Double eta,
@@ -114,7 +120,8 @@ public final class NoPropRule implements LocalRule {
       LabelAblation labelAblation,
       List<LayerConfig> labelStem,
       List<LayerConfig> labelResidual,
-      List<LayerConfig> fusion)
+      List<LayerConfig> fusion,
+      LabelEmbedding.Kind embedding)
       implements LocalRuleConfig {
     /** Validates and applies defaults. */
     public Config {
@@ -135,6 +142,7 @@ public final class NoPropRule implements LocalRule {
           "fusion", fusion, "the layers on the concatenated features, ending in one output per"
               + " class, for example [{type: dense, units: 256}, {type: batchnorm}, {type: activation, function: relu},"
               + " {type: dense, units: 10}]");
+      embedding = embedding == null ? LabelEmbedding.Kind.ONE_HOT : embedding;
     }
 
     @Override
@@ -253,7 +261,13 @@ public final class NoPropRule implements LocalRule {
       image *= d;
     }
     try {
-      NoPropState.head(config, image, context.numClasses(), DataType.FLOAT, false);
+      NoPropState.head(
+          config,
+          image,
+          context.numClasses(),
+          NoPropState.dimension(config, context.inputShape(), context.numClasses()),
+          DataType.FLOAT,
+          false);
     } catch (IllegalArgumentException e) {
       out.add(e.getMessage());
     }

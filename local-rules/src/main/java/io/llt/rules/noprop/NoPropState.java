@@ -1,5 +1,6 @@
 package io.llt.rules.noprop;
 
+import io.llt.engine.data.Dataset;
 import io.llt.engine.graph.Block;
 import io.llt.engine.spi.BlockContext;
 import io.llt.engine.spi.Labels;
@@ -7,6 +8,7 @@ import io.llt.engine.spi.RuleState;
 import io.llt.engine.spi.Signals;
 import io.llt.rules.common.SoftmaxHead;
 import io.llt.rules.noprop.NoPropRule.Prediction;
+import java.lang.ref.WeakReference;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,7 +39,12 @@ final class NoPropState implements RuleState {
    * @param allocate false to check the shapes only
    */
   static DenoiserHead head(
-      NoPropRule.Config config, long imageWidth, int classes, DataType dataType, boolean allocate) {
+      NoPropRule.Config config,
+      long imageWidth,
+      int classes,
+      long dimension,
+      DataType dataType,
+      boolean allocate) {
     boolean softmax = config.prediction() == Prediction.SOFTMAX_EMBEDDING;
     return DenoiserHead.build(
         config.labelStem(),
@@ -46,15 +53,44 @@ final class NoPropState implements RuleState {
         0,
         config.fusion(),
         new DenoiserHead.FusionOutput(
-            classes,
+            softmax ? classes : dimension,
             softmax
                 ? "prediction softmax-embedding (one logit per class)"
                 : "prediction logits (one value per embedding value)"),
         imageWidth,
-        classes,
+        dimension,
         dataType,
         config.labelAblation(),
-        allocate);
+        allocate,
+        config.embedding() == LabelEmbedding.Kind.PROTOTYPE ? (long) classes * dimension : 0);
+  }
+
+  /**
+   * Returns the embedding dimension d of a block with per-example input shape {@code inputShape}:
+   * C for the one-hot embedding, the image size for prototypes.
+   */
+  static long dimension(NoPropRule.Config config, long[] inputShape, int classes) {
+    if (config.embedding() == LabelEmbedding.Kind.ONE_HOT) {
+      return classes;
+    }
+    long n = 1;
+    for (long v : inputShape) {
+      n *= v;
+    }
+    return n;
+  }
+
+  /** The prototypes of the last training split asked for: every block of a chain asks alike. */
+  private static WeakReference<INDArray> lastFeatures = new WeakReference<>(null);
+
+  private static double[][] lastPrototypes;
+
+  private static synchronized double[][] prototypes(Dataset train) {
+    if (lastFeatures.get() != train.features()) {
+      lastPrototypes = Prototypes.medoids(train);
+      lastFeatures = new WeakReference<>(train.features());
+    }
+    return lastPrototypes;
   }
 
   private static final String[] CHAINS = {NoPropRule.STOCHASTIC, NoPropRule.DETERMINISTIC};
@@ -64,11 +100,15 @@ final class NoPropState implements RuleState {
   private final int steps;
   private final NoiseSchedule schedule;
   private final DtSampler.Coefficients reverse;
-  private final LabelEmbedding embedding;
+  private final LabelEmbedding.Kind kind;
+  private final int classes;
+  private final long dimension;
+  private final LabelEmbedding oneHot;
   private final DenoiserHead head;
   private final SoftmaxHead readout;
   private final DataType dataType;
   private final INDArray embeddingMatrix;
+  private boolean prepared;
 
   /** Creates the state of block {@code context.index() + 1} of a chain of {@code context.blockCount()}. */
   NoPropState(NoPropRule.Config config, BlockContext context, NoiseSchedule schedule) {
@@ -77,25 +117,85 @@ final class NoPropState implements RuleState {
     this.steps = context.blockCount();
     this.schedule = schedule;
     this.reverse = new DtSampler(schedule, false).coefficients(t);
-    this.embedding = LabelEmbedding.oneHot(context.numClasses());
+    this.kind = config.embedding();
+    this.classes = context.numClasses();
+    this.dimension = dimension(config, context.inputShape(), classes);
     this.dataType = context.dataType();
-    this.head = head(config, context.outputSize(), context.numClasses(), dataType, true);
+    this.head = head(config, context.outputSize(), classes, dimension, dataType, true);
     this.readout =
         t == steps
-            ? new SoftmaxHead(
-                embedding.dimension(), context.numClasses(), true, SoftmaxHead.Init.UNIFORM_FAN_IN)
+            ? new SoftmaxHead(dimension, classes, true, SoftmaxHead.Init.UNIFORM_FAN_IN)
             : null;
-    try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-      double[][] w = new double[embedding.classes()][];
-      for (int k = 0; k < w.length; k++) {
-        w[k] = embedding.embedding(k);
+    if (kind == LabelEmbedding.Kind.ONE_HOT) {
+      this.oneHot = LabelEmbedding.oneHot(classes);
+      try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+        double[][] w = new double[classes][];
+        for (int k = 0; k < classes; k++) {
+          w[k] = oneHot.embedding(k);
+        }
+        INDArray host = Nd4j.create(w);
+        this.embeddingMatrix = host.castTo(dataType);
+        if (embeddingMatrix != host) {
+          host.close();
+        }
       }
-      INDArray host = Nd4j.create(w);
-      this.embeddingMatrix = host.castTo(dataType);
-      if (embeddingMatrix != host) {
-        host.close();
+      this.prepared = true;
+    } else {
+      // the prototypes live in the head's checkpointed buffers, zeros until prepare or a restore
+      this.oneHot = null;
+      this.embeddingMatrix = head.extraBuffers().reshape('c', classes, dimension);
+    }
+  }
+
+  /**
+   * Computes the prototype embedding from the training split, once: not again after a checkpoint
+   * set it (a restore before the trainer is built), and never for the one-hot embedding.
+   */
+  @Override
+  public void prepare(Dataset train) {
+    if (prepared || embeddingMatrix.amaxNumber().doubleValue() > 0) {
+      prepared = true;
+      return;
+    }
+    long d = train.features().size(1);
+    if (d != dimension || train.numClasses() != classes) {
+      throw new IllegalArgumentException(
+          "NoProp block t = " + t + " has a prototype embedding of " + classes + " x " + dimension
+              + " but the training split has " + train.numClasses() + " classes of " + d
+              + " values");
+    }
+    double[][] rows = prototypes(train);
+    try (INDArray host = Nd4j.create(rows)) {
+      embeddingMatrix.assign(host);
+    }
+    prepared = true;
+  }
+
+  /**
+   * Returns the label embedding: the one-hot matrix, or the prototypes as the buffers hold them
+   * (set by {@link #prepare}, or by a checkpoint's restore).
+   *
+   * @throws IllegalStateException when the prototypes were never set
+   */
+  LabelEmbedding embedding() {
+    if (oneHot != null) {
+      return oneHot;
+    }
+    double[] flat = embeddingMatrix.dup('c').data().asDouble();
+    double[][] rows = new double[classes][];
+    boolean set = false;
+    for (int k = 0; k < classes; k++) {
+      rows[k] = Arrays.copyOfRange(flat, (int) (k * dimension), (int) ((k + 1) * dimension));
+      for (double v : rows[k]) {
+        set |= v != 0;
       }
     }
+    if (!set) {
+      throw new IllegalStateException(
+          "NoProp block t = " + t + ": the prototype embedding was never computed; build a"
+              + " Trainer on the training data (RuleState#prepare) or restore a checkpoint");
+    }
+    return LabelEmbedding.of(rows);
   }
 
   private static INDArray slice(INDArray flat, long off, long n) {
@@ -142,7 +242,7 @@ final class NoPropState implements RuleState {
    */
   @Override
   public long workingValuesPerExample() {
-    long d = embedding.dimension();
+    long d = dimension;
     long w = dataType.width();
     long n = 3 * d + head.workingValuesPerExample();
     long out = head.outputWidth();
@@ -156,7 +256,7 @@ final class NoPropState implements RuleState {
   /** Returns u = onehot(y) W_Embed, {@code [batch, d]}. */
   private INDArray clean(Labels labels) {
     INDArray y = labels.oneHot();
-    INDArray u = Nd4j.createUninitialized(dataType, new long[] {y.size(0), embedding.dimension()}, 'c');
+    INDArray u = Nd4j.createUninitialized(dataType, new long[] {y.size(0), dimension}, 'c');
     Nd4j.gemm(y, embeddingMatrix, u, false, false, 1.0, 0.0);
     return u;
   }
@@ -190,6 +290,7 @@ final class NoPropState implements RuleState {
    * @return the batch mean of the weighted denoising term
    */
   double denoise(Block block, INDArray x, int[] classes, INDArray z) {
+    LabelEmbedding embedding = embedding();
     INDArray hx = block.forward(x, true);
     INDArray out = head(hx, z, true, block.rng());
     int batch = (int) out.size(0);
@@ -219,6 +320,7 @@ final class NoPropState implements RuleState {
 
   /** Returns the batch mean of the prior term KL(q(z_0 | y) || N(0, I)) (no gradient: fixed embedding). */
   double priorKl(int[] classes) {
+    LabelEmbedding embedding = embedding();
     double kl = 0;
     for (int y : classes) {
       kl += DtLoss.priorKl(schedule, embedding.embedding(y));
@@ -253,13 +355,14 @@ final class NoPropState implements RuleState {
    * scores of each chain's z_T.
    */
   Map<String, INDArray> infer(Block block, INDArray x, Signals signals) {
+    embedding(); // fails fast on prototypes that were never set
     INDArray hx = block.forward(x, false);
     Map<String, INDArray> scores = new LinkedHashMap<>();
     for (String chain : CHAINS) {
       boolean stochastic = chain.equals(NoPropRule.STOCHASTIC);
       INDArray previous;
       if (t == 1) {
-        previous = Nd4j.zeros(dataType, x.size(0), embedding.dimension());
+        previous = Nd4j.zeros(dataType, x.size(0), dimension);
         if (stochastic) {
           Nd4j.getExecutioner().exec(new GaussianDistribution(previous, 0.0, 1.0), block.rng());
         }
@@ -308,7 +411,9 @@ final class NoPropState implements RuleState {
 
   @Override
   public void close() {
-    embeddingMatrix.close();
+    if (oneHot != null) {
+      embeddingMatrix.close();
+    }
     head.close();
   }
 }

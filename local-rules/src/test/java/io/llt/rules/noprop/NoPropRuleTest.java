@@ -14,6 +14,7 @@ import io.llt.engine.config.TrainerConfig;
 import io.llt.engine.config.TypeRegistry;
 import io.llt.engine.data.DataContext;
 import io.llt.engine.data.DataSplits;
+import io.llt.engine.data.Dataset;
 import io.llt.engine.data.SyntheticConfig;
 import io.llt.engine.graph.Block;
 import io.llt.engine.graph.BlockGraph;
@@ -77,6 +78,11 @@ class NoPropRuleTest {
   }
 
   private static NoPropRule.Config rule(LabelAblation ablation, Prediction prediction) {
+    return rule(ablation, prediction, LabelEmbedding.Kind.ONE_HOT);
+  }
+
+  private static NoPropRule.Config rule(
+      LabelAblation ablation, Prediction prediction, LabelEmbedding.Kind embedding) {
     return new NoPropRule.Config(
         0.1,
         null,
@@ -84,7 +90,8 @@ class NoPropRuleTest {
         ablation,
         List.of(dense(6), bn(), tanh()),
         List.of(dense(6), bn(), tanh(), dense(6), bn()),
-        List.of(dense(5), bn(), tanh(), dense(CLASSES)));
+        List.of(dense(5), bn(), tanh(), dense(CLASSES)),
+        embedding);
   }
 
   private static ExperimentConfig config(NoPropRule.Config rule, int blocks, int epochs) {
@@ -460,6 +467,112 @@ class NoPropRuleTest {
       assertThat(r.epochs().get(r.epochs().size() - 1).blocks().get(0).loss())
           .as("block 1's loss fell")
           .isLessThan(r.epochs().get(0).blocks().get(0).loss());
+    }
+  }
+
+  // ---- prototype embedding
+
+  /** The median by selection equals the median of a sorted copy, odd and even counts, with ties. */
+  @Test
+  void medianBySelectionMatchesSorting() {
+    SplittableRandom r = new SplittableRandom(3);
+    for (int n = 1; n <= 40; n++) {
+      for (int rep = 0; rep < 20; rep++) {
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+          v[i] = rep % 2 == 0 ? r.nextInt(5) : r.nextGaussian();
+        }
+        double[] sorted = v.clone();
+        Arrays.sort(sorted);
+        double expected = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        assertThat(Prototypes.median(v.clone())).as("n = %d, %s", n, Arrays.toString(v))
+            .isEqualTo(expected);
+      }
+    }
+  }
+
+  /**
+   * The medoid by hand: points 0, 1, 2, 10 on a line have median distances 2, 1, 2, 9 to the
+   * others, so the point 1 wins; in the plane, the centre of a square beats its corners.
+   */
+  @Test
+  void medoidByHand() {
+    try (INDArray line = Nd4j.create(new double[][] {{0}, {10}, {2}, {1}});
+        INDArray square =
+            Nd4j.create(new double[][] {{0, 0}, {2, 0}, {1, 1}, {0, 2}, {2, 2}})) {
+      assertThat(Prototypes.medoid(line)).isEqualTo(3);
+      assertThat(Prototypes.medoid(square)).isEqualTo(2);
+    }
+  }
+
+  /** Each class's prototype is its own medoid; a class without examples is refused by name. */
+  @Test
+  void prototypesAreEachClassMedoid() {
+    double[][] x = {{0, 0}, {5, 5}, {10, 0}, {6, 5}, {1, 0}, {5, 9}, {2, 0}, {5, 6}};
+    int[] y = {0, 1, 0, 1, 0, 1, 0, 1};
+    try (INDArray f = Nd4j.create(x).castTo(DataType.FLOAT)) {
+      double[][] p = Prototypes.medoids(new Dataset(f, y, 2, new long[] {2}));
+      // class 0: 0, 10, 1, 2 on the x axis, median distances 2, 9, 1, 2 -> (1, 0)
+      assertThat(p[0]).containsExactly(1, 0);
+      // class 1: (5,5), (6,5), (5,9), (5,6), median distances 1, sqrt 2, 4, sqrt 2 -> (5, 5)
+      assertThat(p[1]).containsExactly(5, 5);
+      assertThatThrownBy(() -> Prototypes.medoids(new Dataset(f, y, 3, new long[] {2})))
+          .hasMessageContaining("class 2 has no training example")
+          .hasMessageContaining("embedding: one-hot");
+    }
+  }
+
+  /**
+   * {@code embedding: prototype} end to end: building a trainer sets every block's embedding to
+   * the training medoids (d = the image size, so the label path reads 8 values); the KL term is
+   * the closed form of the prototype and constant; the chain trains above chance; a checkpoint
+   * carries the prototypes to a graph that never saw the data (the {@code llt eval} path), which
+   * scores exactly as the trained one; and a graph without them refuses to infer.
+   */
+  @Test
+  void prototypeEmbeddingEndToEnd() {
+    ExperimentConfig c =
+        config(rule(LabelAblation.NONE, Prediction.SOFTMAX_EMBEDDING, LabelEmbedding.Kind.PROTOTYPE), 3, 4);
+    DataSplits data =
+        c.data().load(new DataContext(tmp, Map.of(), tmp, tmp, false, DataType.FLOAT, c.seed()));
+    double[][] medoids = Prototypes.medoids(data.train());
+    RunDirectory dir = new RunDirectory(tmp.resolve("proto"));
+    INDArray x = gaussian(DataType.FLOAT, 7, FEATURES, 12);
+    double[] scores;
+    try (BlockGraph g = graph(c, DataType.FLOAT)) {
+      Trainer trainer =
+          new Trainer(c, g, data, dir, new io.llt.engine.train.TrainingListener() {}, null);
+      for (Block b : g.blocks()) {
+        LabelEmbedding e = ((NoPropState) b.state()).embedding();
+        assertThat(e.dimension()).isEqualTo(FEATURES);
+        for (int k = 0; k < CLASSES; k++) {
+          double[] row = e.embedding(k);
+          for (int j = 0; j < FEATURES; j++) {
+            assertThat(row[j]).as("block %s class %d value %d", b.id(), k, j)
+                .isCloseTo(medoids[k][j], offset(1e-6));
+          }
+        }
+        int[] ys = {0, 1, 2, 1};
+        double kl = ((NoPropState) b.state()).priorKl(ys);
+        double expected = 0;
+        for (int yv : ys) {
+          expected += DtLoss.priorKl(NoiseSchedule.cosine(3, NoiseSchedule.SPEC_MAX_SIGNAL), e.embedding(yv));
+        }
+        assertThat(kl).isCloseTo(expected / ys.length, offset(1e-9));
+      }
+      TrainingResult r = trainer.fit(0);
+      assertThat(r.testReadouts().get(NoPropRule.DETERMINISTIC)).isGreaterThan(0.7);
+      assertThat(r.epochs().get(r.epochs().size() - 1).blocks().get(0).loss())
+          .as("block 1's loss fell")
+          .isLessThan(r.epochs().get(0).blocks().get(0).loss());
+      scores = deterministicScores(g, x);
+    }
+    try (BlockGraph g = graph(c, DataType.FLOAT)) {
+      assertThatThrownBy(() -> deterministicScores(g, x))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("prototype embedding was never computed");
+      Checkpoints.restore(dir.checkpointPath(4), g);
+      assertThat(deterministicScores(g, x)).as("restored without the data").containsExactly(scores);
     }
   }
 
