@@ -94,27 +94,8 @@ final class DenoiserHead implements AutoCloseable {
    * @param dataType the data type of the layers
    * @param ablation what the label path reads or gives ({@link LabelAblation})
    * @param allocate false to check the shapes only (no buffers are allocated)
-   */
-  static DenoiserHead build(
-      List<LayerConfig> labelStem,
-      List<LayerConfig> labelResidual,
-      List<LayerConfig> timePath,
-      int timeInput,
-      List<LayerConfig> fusionLayers,
-      FusionOutput fusionOut,
-      long imageWidth,
-      long labelInput,
-      DataType dataType,
-      LabelAblation ablation,
-      boolean allocate) {
-    return build(labelStem, labelResidual, timePath, timeInput, fusionLayers, fusionOut,
-        imageWidth, labelInput, dataType, ablation, allocate, 0);
-  }
-
-  /**
-   * Builds a head as {@link #build(List, List, List, int, List, FusionOutput, long, long, DataType,
-   * LabelAblation, boolean)} does, with {@code extra} more fixed values after the layers' buffers
-   * ({@link #extraBuffers}), so that one array carries both into a checkpoint.
+   * @param extra how many more fixed values to allocate after the layers' buffers ({@link
+   *     #extraBuffers}), so that one array carries both into a checkpoint; 0 for none
    */
   static DenoiserHead build(
       List<LayerConfig> labelStem,

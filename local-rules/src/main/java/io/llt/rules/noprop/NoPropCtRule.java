@@ -137,7 +137,8 @@ public final class NoPropCtRule extends TimeConditionedRule {
         classes,
         dataType,
         config.labelAblation(),
-        allocate);
+        allocate,
+        0);
   }
 
   /** Returns the learned schedule's form. */

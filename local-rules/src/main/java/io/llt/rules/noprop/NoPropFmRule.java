@@ -122,7 +122,8 @@ public final class NoPropFmRule extends TimeConditionedRule {
         classes,
         dataType,
         config.labelAblation(),
-        allocate);
+        allocate,
+        0);
   }
 
   @Override

@@ -100,7 +100,6 @@ final class NoPropState implements RuleState {
   private final int steps;
   private final NoiseSchedule schedule;
   private final DtSampler.Coefficients reverse;
-  private final LabelEmbedding.Kind kind;
   private final int classes;
   private final long dimension;
   private final LabelEmbedding oneHot;
@@ -117,7 +116,6 @@ final class NoPropState implements RuleState {
     this.steps = context.blockCount();
     this.schedule = schedule;
     this.reverse = new DtSampler(schedule, false).coefficients(t);
-    this.kind = config.embedding();
     this.classes = context.numClasses();
     this.dimension = dimension(config, context.inputShape(), classes);
     this.dataType = context.dataType();
@@ -126,7 +124,7 @@ final class NoPropState implements RuleState {
         t == steps
             ? new SoftmaxHead(dimension, classes, true, SoftmaxHead.Init.UNIFORM_FAN_IN)
             : null;
-    if (kind == LabelEmbedding.Kind.ONE_HOT) {
+    if (config.embedding() == LabelEmbedding.Kind.ONE_HOT) {
       this.oneHot = LabelEmbedding.oneHot(classes);
       try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
         double[][] w = new double[classes][];
@@ -162,7 +160,7 @@ final class NoPropState implements RuleState {
       throw new IllegalArgumentException(
           "NoProp block t = " + t + " has a prototype embedding of " + classes + " x " + dimension
               + " but the training split has " + train.numClasses() + " classes of " + d
-              + " values");
+              + " values; make model.input match the data");
     }
     double[][] rows = prototypes(train);
     try (INDArray host = Nd4j.create(rows)) {
