@@ -253,6 +253,7 @@ class TrainCommandTest {
     assertThat(r.exit).as(r.toString()).isZero();
     JsonNode p = JSON.readTree(out.toFile()).get("results").get(0).get("pipeline");
     assertThat(p.get("stages")).hasSize(2);
+    assertThat(p.get("batches").asLong()).as("timed batches").isEqualTo(6);
     double busy = 0;
     for (JsonNode st : p.get("stages")) {
       assertThat(st.get("blocks")).isNotEmpty();

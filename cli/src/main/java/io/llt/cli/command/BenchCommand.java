@@ -1,7 +1,5 @@
 package io.llt.cli.command;
 
-import io.llt.engine.train.PipelineStats;
-
 import io.llt.engine.BadInputException;
 import io.llt.engine.config.ExperimentConfig;
 import io.llt.engine.config.Schedule;
@@ -12,6 +10,7 @@ import io.llt.engine.graph.GraphBuilder;
 import io.llt.engine.memory.MemoryProbe;
 import io.llt.engine.memory.NativeMemory;
 import io.llt.engine.train.Experiment;
+import io.llt.engine.train.PipelineStats;
 import io.llt.engine.train.RunDirectory;
 import io.llt.engine.train.Trainer;
 import io.llt.engine.util.BuildInfo;
@@ -88,22 +87,15 @@ public final class BenchCommand implements Callable<Integer> {
    * the sequential sum of stage times against the pipeline's time per batch, and the efficiency
    * (the first over stages times the second).
    */
-  private static Map<String, Object> pipelineReport(
-      PipelineStats ps, long batchCount, ExperimentConfig c) {
+  private static Map<String, Object> pipelineReport(PipelineStats ps, List<String> blockIds) {
     Map<String, Object> p = new LinkedHashMap<>();
-    double nb = Math.max(1, batchCount);
+    double nb = Math.max(1, ps.batches());
     List<Map<String, Object>> stages = new ArrayList<>();
-    int blocks = c.model().blocks().size();
     for (int st = 0; st < ps.stages(); st++) {
       Map<String, Object> one = new LinkedHashMap<>();
       int from = ps.stageFirstBlocks()[st];
-      int to = st + 1 < ps.stages() ? ps.stageFirstBlocks()[st + 1] : blocks;
-      List<String> ids = new ArrayList<>();
-      for (int b = from; b < to; b++) {
-        String id = c.model().blocks().get(b).id();
-        ids.add(id != null ? id : "b" + (b + 1));
-      }
-      one.put("blocks", ids);
+      int to = st + 1 < ps.stages() ? ps.stageFirstBlocks()[st + 1] : blockIds.size();
+      one.put("blocks", blockIds.subList(from, to));
       one.put("busyMsPerBatch", 1000 * ps.stageBusySeconds()[st] / nb);
       one.put("idleMsPerBatch", 1000 * ps.stageIdleSeconds()[st] / nb);
       if (st + 1 < ps.stages()) {
@@ -112,6 +104,7 @@ public final class BenchCommand implements Callable<Integer> {
       stages.add(one);
     }
     p.put("stages", stages);
+    p.put("batches", ps.batches());
     p.put("queueCapacity", ps.queueCapacity());
     p.put("maxQueueOccupancy", ps.maxQueueOccupancy());
     p.put("sequentialMsPerBatch", 1000 * ps.sequentialSeconds() / nb);
@@ -243,7 +236,7 @@ public final class BenchCommand implements Callable<Integer> {
     List<BlockGraph> graphs = new ArrayList<>();
     List<List<Double>> rates = new ArrayList<>();
     List<List<PipelineStats>> stageStats = new ArrayList<>();
-    List<List<Long>> batchCounts = new ArrayList<>();
+    List<List<String>> blockIds = new ArrayList<>();
     List<Long> params = new ArrayList<>();
     try {
       for (ExperimentConfig c : configs) {
@@ -252,7 +245,7 @@ public final class BenchCommand implements Callable<Integer> {
         params.add(g.numParams());
         rates.add(new ArrayList<>());
         stageStats.add(new ArrayList<>());
-        batchCounts.add(new ArrayList<>());
+        blockIds.add(RunSupport.blockIds(g));
         if (warmup > 0) {
           new Trainer(c, g, data, null, null, null).trainEpoch(0, warmup);
         }
@@ -263,9 +256,6 @@ public final class BenchCommand implements Callable<Integer> {
           Trainer.EpochRun run = t.trainEpoch(r + 1, batches);
           rates.get(i).add(run.samples() / run.seconds());
           stageStats.get(i).add(t.lastPipelineStats());
-          batchCounts.get(i).add(
-              (run.samples() + configs.get(i).trainer().batchSize() - 1)
-                  / configs.get(i).trainer().batchSize());
         }
       }
     } finally {
@@ -289,7 +279,7 @@ public final class BenchCommand implements Callable<Integer> {
       m.put("parameters", params.get(i));
       PipelineStats ps = stageStats.get(i).get(medianRun);
       if (c.trainer().schedule() == Schedule.PIPELINED && ps != null) {
-        m.put("pipeline", pipelineReport(ps, batchCounts.get(i).get(medianRun), c));
+        m.put("pipeline", pipelineReport(ps, blockIds.get(i)));
       }
       results.add(m);
       log.printf(

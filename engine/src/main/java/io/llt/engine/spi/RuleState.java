@@ -11,7 +11,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>Lifecycle: created by {@link LocalRule#createState}, then {@link #bind} once, {@link
  * #initialize} once, {@link #prepare} when a trainer is built on the training data (a resumed run
- * then restores the checkpoint over both), used by every step, and closed with the block.
+ * then restores the checkpoint over both and calls {@link #restored}), used by every step, and
+ * closed with the block.
  */
 public interface RuleState extends AutoCloseable {
   /** Returns the number of trainable parameters this state adds to the block. */
@@ -45,6 +46,12 @@ public interface RuleState extends AutoCloseable {
    * @param train the training split
    */
   default void prepare(Dataset train) {}
+
+  /**
+   * Tells the state that a checkpoint has just overwritten its {@link #buffers()}, so that values
+   * it derives from them can be rebuilt. Nothing by default.
+   */
+  default void restored() {}
 
   /** Releases native memory owned by the state itself (not the bound views). Default: nothing. */
   @Override

@@ -132,6 +132,7 @@ public final class Checkpoints {
             }
             buf.assign(s.reshape(buf.shape()));
           }
+          b.state().restored();
         }
         boolean hasLayerBuffers = in.readBoolean();
         INDArray lb = b.layerBuffers();

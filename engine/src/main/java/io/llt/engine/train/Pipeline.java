@@ -86,6 +86,8 @@ final class Pipeline {
   private final long[] occupancySum;
   private final long[] puts;
   private long wallNanos;
+  // batches the last stage finished, written only by its thread
+  private long batchesDone;
   private final List<BlockingQueue<Item>> queues = new ArrayList<>();
   private final List<BlockingQueue<INDArray>> pools = new ArrayList<>();
   private final List<List<INDArray>> owned = new ArrayList<>();
@@ -259,7 +261,8 @@ final class Pipeline {
       occupancy[s - 1] = puts[s] == 0 ? 0 : (double) occupancySum[s] / puts[s];
     }
     return new PipelineStats(
-        n, capacity, maxOccupancy.get(), firsts, busy, idle, occupancy, wallNanos / 1e9);
+        n, capacity, maxOccupancy.get(), firsts, busy, idle, occupancy, wallNanos / 1e9,
+        batchesDone);
   }
 
   private void runStage(int s, long[] samples) {
@@ -324,6 +327,7 @@ final class Pipeline {
           puts[s + 1]++;
         } else {
           samples[0] += batch.classes().length;
+          batchesDone++;
           held.close();
           held = null;
           trainer.reportBatch(k + 1, batches, sums, steps, samples[0], startNanos);

@@ -15,6 +15,7 @@ package io.llt.engine.train;
  * @param meanQueueOccupancy per queue between stage s and s+1, the mean number of batches it
  *     held right after each hand-over
  * @param wallSeconds the epoch's wall time, from starting the stage threads to joining them
+ * @param batches the number of batches the last stage finished
  */
 public record PipelineStats(
     int stages,
@@ -24,7 +25,8 @@ public record PipelineStats(
     double[] stageBusySeconds,
     double[] stageIdleSeconds,
     double[] meanQueueOccupancy,
-    double wallSeconds) {
+    double wallSeconds,
+    long batches) {
 
   /** Returns the summed busy time of all stages: what one thread running them in turn would take. */
   public double sequentialSeconds() {

@@ -1,5 +1,6 @@
 package io.llt.rules.noprop;
 
+import io.llt.engine.BadInputException;
 import io.llt.engine.data.Dataset;
 import io.llt.engine.graph.Block;
 import io.llt.engine.spi.BlockContext;
@@ -102,12 +103,12 @@ final class NoPropState implements RuleState {
   private final DtSampler.Coefficients reverse;
   private final int classes;
   private final long dimension;
-  private final LabelEmbedding oneHot;
+  // the one-hot matrix, or the prototypes as the buffers hold them (null until set)
+  private LabelEmbedding embedding;
   private final DenoiserHead head;
   private final SoftmaxHead readout;
   private final DataType dataType;
   private final INDArray embeddingMatrix;
-  private boolean prepared;
 
   /** Creates the state of block {@code context.index() + 1} of a chain of {@code context.blockCount()}. */
   NoPropState(NoPropRule.Config config, BlockContext context, NoiseSchedule schedule) {
@@ -125,7 +126,8 @@ final class NoPropState implements RuleState {
             ? new SoftmaxHead(dimension, classes, true, SoftmaxHead.Init.UNIFORM_FAN_IN)
             : null;
     if (config.embedding() == LabelEmbedding.Kind.ONE_HOT) {
-      this.oneHot = LabelEmbedding.oneHot(classes);
+      LabelEmbedding oneHot = LabelEmbedding.oneHot(classes);
+      this.embedding = oneHot;
       try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
         double[][] w = new double[classes][];
         for (int k = 0; k < classes; k++) {
@@ -137,10 +139,8 @@ final class NoPropState implements RuleState {
           host.close();
         }
       }
-      this.prepared = true;
     } else {
       // the prototypes live in the head's checkpointed buffers, zeros until prepare or a restore
-      this.oneHot = null;
       this.embeddingMatrix = head.extraBuffers().reshape('c', classes, dimension);
     }
   }
@@ -151,13 +151,12 @@ final class NoPropState implements RuleState {
    */
   @Override
   public void prepare(Dataset train) {
-    if (prepared || embeddingMatrix.amaxNumber().doubleValue() > 0) {
-      prepared = true;
+    if (embedding != null) {
       return;
     }
     long d = train.features().size(1);
     if (d != dimension || train.numClasses() != classes) {
-      throw new IllegalArgumentException(
+      throw new BadInputException(
           "NoProp block t = " + t + " has a prototype embedding of " + classes + " x " + dimension
               + " but the training split has " + train.numClasses() + " classes of " + d
               + " values; make model.input match the data");
@@ -166,34 +165,36 @@ final class NoPropState implements RuleState {
     try (INDArray host = Nd4j.create(rows)) {
       embeddingMatrix.assign(host);
     }
-    prepared = true;
+    restored();
+  }
+
+  /** Rebuilds the host copy of the prototypes from the buffers a checkpoint (or prepare) wrote. */
+  @Override
+  public void restored() {
+    if (config.embedding() == LabelEmbedding.Kind.ONE_HOT) {
+      return;
+    }
+    double[] flat = embeddingMatrix.dup('c').data().asDouble();
+    double[][] rows = new double[classes][];
+    for (int k = 0; k < classes; k++) {
+      rows[k] = Arrays.copyOfRange(flat, (int) (k * dimension), (int) ((k + 1) * dimension));
+    }
+    embedding = LabelEmbedding.of(rows);
   }
 
   /**
-   * Returns the label embedding: the one-hot matrix, or the prototypes as the buffers hold them
-   * (set by {@link #prepare}, or by a checkpoint's restore).
+   * Returns the label embedding: the one-hot matrix, or the prototypes (set by {@link #prepare},
+   * or by a checkpoint's restore).
    *
    * @throws IllegalStateException when the prototypes were never set
    */
   LabelEmbedding embedding() {
-    if (oneHot != null) {
-      return oneHot;
-    }
-    double[] flat = embeddingMatrix.dup('c').data().asDouble();
-    double[][] rows = new double[classes][];
-    boolean set = false;
-    for (int k = 0; k < classes; k++) {
-      rows[k] = Arrays.copyOfRange(flat, (int) (k * dimension), (int) ((k + 1) * dimension));
-      for (double v : rows[k]) {
-        set |= v != 0;
-      }
-    }
-    if (!set) {
+    if (embedding == null) {
       throw new IllegalStateException(
           "NoProp block t = " + t + ": the prototype embedding was never computed; build a"
               + " Trainer on the training data (RuleState#prepare) or restore a checkpoint");
     }
-    return LabelEmbedding.of(rows);
+    return embedding;
   }
 
   private static INDArray slice(INDArray flat, long off, long n) {
@@ -288,7 +289,7 @@ final class NoPropState implements RuleState {
    * @return the batch mean of the weighted denoising term
    */
   double denoise(Block block, INDArray x, int[] classes, INDArray z) {
-    LabelEmbedding embedding = embedding();
+    LabelEmbedding emb = embedding();
     INDArray hx = block.forward(x, true);
     INDArray out = head(hx, z, true, block.rng());
     int batch = (int) out.size(0);
@@ -300,10 +301,10 @@ final class NoPropState implements RuleState {
     for (int b = 0; b < batch; b++) {
       double[] row = Arrays.copyOfRange(o, b * k, (b + 1) * k);
       if (config.prediction() == Prediction.SOFTMAX_EMBEDDING) {
-        loss += weight * embedding.squaredError(row, classes[b], weight / batch, dOut, b * k);
+        loss += weight * emb.squaredError(row, classes[b], weight / batch, dOut, b * k);
       } else {
         // uhat = l: e = ||l - u_y||^2, de/dl = 2 (l - u_y)
-        double[] u = embedding.embedding(classes[b]);
+        double[] u = emb.embedding(classes[b]);
         for (int j = 0; j < k; j++) {
           double e = row[j] - u[j];
           loss += weight * e * e;
@@ -318,10 +319,10 @@ final class NoPropState implements RuleState {
 
   /** Returns the batch mean of the prior term KL(q(z_0 | y) || N(0, I)) (no gradient: fixed embedding). */
   double priorKl(int[] classes) {
-    LabelEmbedding embedding = embedding();
+    LabelEmbedding e = embedding();
     double kl = 0;
     for (int y : classes) {
-      kl += DtLoss.priorKl(schedule, embedding.embedding(y));
+      kl += DtLoss.priorKl(schedule, e.embedding(y));
     }
     return kl / classes.length;
   }
@@ -409,7 +410,7 @@ final class NoPropState implements RuleState {
 
   @Override
   public void close() {
-    if (oneHot != null) {
+    if (config.embedding() == LabelEmbedding.Kind.ONE_HOT) {
       embeddingMatrix.close();
     }
     head.close();

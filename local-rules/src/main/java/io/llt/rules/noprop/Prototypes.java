@@ -1,5 +1,6 @@
 package io.llt.rules.noprop;
 
+import io.llt.engine.BadInputException;
 import io.llt.engine.data.Dataset;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -27,7 +28,7 @@ final class Prototypes {
    * Returns the prototype of every class, {@code [C][D]}, from the training split (call outside
    * every workspace).
    *
-   * @throws IllegalArgumentException when a class has no training example
+   * @throws BadInputException when a class has no training example
    */
   static double[][] medoids(Dataset train) {
     int classes = train.numClasses();
@@ -38,9 +39,9 @@ final class Prototypes {
     double[][] out = new double[classes][];
     for (int c = 0; c < classes; c++) {
       if (counts[c] == 0) {
-        throw new IllegalArgumentException(
-            "class " + c + " has no training example to take its prototype embedding from; use"
-                + " embedding: one-hot or more training data");
+        throw new BadInputException(
+            "model.rule.embedding: prototype: class " + c + " has no training example to take"
+                + " its prototype from; use embedding: one-hot or more training data");
       }
       int[] rows = new int[counts[c]];
       int n = 0;
@@ -49,9 +50,9 @@ final class Prototypes {
           rows[n++] = i;
         }
       }
-      try (INDArray x = train.features().getRows(rows).castTo(DataType.DOUBLE)) {
-        int best = medoid(x);
-        out[c] = x.getRow(best).dup().data().asDouble();
+      try (INDArray picked = train.features().getRows(rows);
+          INDArray x = picked.castTo(DataType.DOUBLE)) {
+        out[c] = x.getRow(medoid(x)).dup().data().asDouble();
       }
     }
     return out;
@@ -66,7 +67,11 @@ final class Prototypes {
     if (n == 1) {
       return 0;
     }
-    double[] sq = x.mul(x).sum(1).data().asDouble();
+    double[] sq;
+    try (INDArray squares = x.mul(x);
+        INDArray sums = squares.sum(1)) {
+      sq = sums.data().asDouble();
+    }
     int best = -1;
     double bestMedian = Double.POSITIVE_INFINITY;
     double[] d = new double[n - 1];

@@ -517,6 +517,7 @@ class NoPropRuleTest {
       // class 1: (5,5), (6,5), (5,9), (5,6), median distances 1, sqrt 2, 4, sqrt 2 -> (5, 5)
       assertThat(p[1]).containsExactly(5, 5);
       assertThatThrownBy(() -> Prototypes.medoids(new Dataset(f, y, 3, new long[] {2})))
+          .isInstanceOf(io.llt.engine.BadInputException.class)
           .hasMessageContaining("class 2 has no training example")
           .hasMessageContaining("embedding: one-hot");
     }
