@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -176,9 +177,16 @@ class ValidateCommandTest {
         "model.rule.maxSignal=0.5 | model.blocks[0].layers | raise maxSignal",
         "model.rule.eta=0 | model.rule.eta | found 0",
         "model.rule.prediction=probabilities | model.rule.prediction | 'probabilities'",
+        "model.rule.embeddingDim=16 | model.rule.embeddingDim | set embedding: learned",
+        "model.rule.embedding=learned ; model.rule.trainEmbedding=false | model.rule.trainEmbedding | use one-hot or prototype",
       })
-  void noPropMistakesAreNamedErrors(String override, String path, String value) {
-    Cli r = Cli.run("validate", "../configs/smoke/noprop-synthetic.yaml", "--set", override);
+  void noPropMistakesAreNamedErrors(String overrides, String path, String value) {
+    List<String> args = new ArrayList<>(List.of("validate", "../configs/smoke/noprop-synthetic.yaml"));
+    for (String o : overrides.split(" ; ")) {
+      args.add("--set");
+      args.add(o);
+    }
+    Cli r = Cli.run(args.toArray(String[]::new));
     assertThat(r.exit).as(r.toString()).isEqualTo(2);
     assertThat(r.err).as(r.toString()).contains(" " + path + " ").contains(value);
     assertThat(r.err).as(r.toString()).doesNotContain("internal error", "Exception");

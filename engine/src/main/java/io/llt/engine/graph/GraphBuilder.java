@@ -399,6 +399,10 @@ public final class GraphBuilder {
             blocks.get(i).linkSuccessor(blocks.get(i + 1));
           }
         }
+        List<RuleState> states = blocks.stream().map(Block::state).toList();
+        for (int i = 0; i < n; i++) {
+          states.get(i).link(i, states);
+        }
       }
     } catch (RuntimeException e) {
       blocks.forEach(Block::close);

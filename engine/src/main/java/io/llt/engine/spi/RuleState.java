@@ -1,6 +1,7 @@
 package io.llt.engine.spi;
 
 import io.llt.engine.data.Dataset;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -10,9 +11,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * layers' parameters, and any fixed state (running statistics, EMA copies).
  *
  * <p>Lifecycle: created by {@link LocalRule#createState}, then {@link #bind} once, {@link
- * #initialize} once, {@link #prepare} when a trainer is built on the training data (a resumed run
- * then restores the checkpoint over both and calls {@link #restored}), used by every step, and
- * closed with the block.
+ * #initialize} once, {@link #link} once the chain is built, {@link #prepare} when a trainer is
+ * built on the training data (a resumed run then restores the checkpoint over both and calls
+ * {@link #restored}), used by every step, and closed with the block.
  */
 public interface RuleState extends AutoCloseable {
   /** Returns the number of trainable parameters this state adds to the block. */
@@ -37,6 +38,19 @@ public interface RuleState extends AutoCloseable {
   }
 
   /**
+   * Called once on every block's state after the whole chain is built, with the states of all its
+   * blocks in order ({@code chain.get(i)} is block i's): a rule whose blocks share a declared
+   * parameter group (NoProp's trained label embedding and classifier, owned by the last block)
+   * finds it here. This and the next block's first-layer read ({@link
+   * io.llt.engine.spi.LocalRule#readsSuccessorFirstLayer}) are the only links across blocks the
+   * engine makes. Nothing by default.
+   *
+   * @param index this block's position in the chain
+   * @param chain every block's state, in chain order
+   */
+  default void link(int index, List<RuleState> chain) {}
+
+  /**
    * Sets values that depend on the training data, such as NoProp's prototype label embedding: called
    * by every trainer built on the graph, after {@link #initialize}, outside every workspace. What it
    * sets must live in {@link #buffers()}, so that a checkpoint carries it to {@code llt eval} and a
@@ -48,8 +62,9 @@ public interface RuleState extends AutoCloseable {
   default void prepare(Dataset train) {}
 
   /**
-   * Tells the state that a checkpoint has just overwritten its {@link #buffers()}, so that values
-   * it derives from them can be rebuilt. Nothing by default.
+   * Tells the state that a checkpoint has just overwritten its block's parameters and its {@link
+   * #buffers()}, so that values it derives from them can be rebuilt (or shared with other blocks).
+   * Nothing by default.
    */
   default void restored() {}
 

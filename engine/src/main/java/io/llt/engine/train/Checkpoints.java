@@ -132,7 +132,6 @@ public final class Checkpoints {
             }
             buf.assign(s.reshape(buf.shape()));
           }
-          b.state().restored();
         }
         boolean hasLayerBuffers = in.readBoolean();
         INDArray lb = b.layerBuffers();
@@ -147,6 +146,7 @@ public final class Checkpoints {
             lb.assign(s.reshape(lb.shape()));
           }
         }
+        b.state().restored();
         b.publishParams();
       }
       return epochs;

@@ -1,17 +1,18 @@
 package io.llt.rules.noprop;
 
 /**
- * A fixed label embedding {@code W_Embed in R^{C x d}}: class y's embedding is the row {@code u_y =
- * W_Embed[y]}, the clean target every NoProp block denoises toward. Spec:
+ * The values of a label embedding {@code W_Embed in R^{C x d}}: class y's embedding is the row
+ * {@code u_y = W_Embed[y]}, the clean target every NoProp block denoises toward. Spec:
  * specs/monoforward-noprop-softhebb.md section 2(b), "Label embeddings" and "Block output
  * parameterisation".
  *
  * <p>A block outputs logits {@code l in R^C} and its prediction is the convex combination {@code
  * uhat = softmax(l) W_Embed} (paper Fig. 6), which {@link #fromLogits} computes.
  *
- * <p>This class holds a fixed matrix only: the paper's one-hot embedding ({@link #oneHot}), or any
- * given matrix ({@link #of}), for instance the prototypes ({@link Kind#PROTOTYPE}). A learned
- * embedding, which every block's optimizer would update, is not supported. Immutable.
+ * <p>This class holds one matrix: the paper's one-hot embedding ({@link #oneHot}), or any given
+ * matrix ({@link #of}), for instance the prototypes ({@link Kind#PROTOTYPE}) or the current values
+ * of a trained embedding, which the rule state rebuilds from the shared parameters every step
+ * ({@link SharedEmbedding}). Immutable.
  */
 public final class LabelEmbedding {
   /** Where a NoProp rule's embedding comes from (spec 2(b), "Label embeddings"). */
@@ -22,7 +23,13 @@ public final class LabelEmbedding {
      * Fixed prototypes: each class's embedding is its training medoid by median distance ({@link
      * Prototypes}), d = the image size; computed when a trainer is built and kept in checkpoints.
      */
-    PROTOTYPE
+    PROTOTYPE,
+    /**
+     * A random matrix with N(0, 0.1^2) entries, d = {@code embeddingDim} (256 in the
+     * reproductions); the scale is a community implementation's, the paper's initialisation is
+     * unverified. Trained unless {@code trainEmbedding: false}.
+     */
+    LEARNED
   }
 
   private final double[][] rows;
@@ -160,6 +167,19 @@ public final class LabelEmbedding {
    * @param offset where in {@code out} it starts
    */
   double squaredError(double[] logits, int label, double scale, double[] out, int offset) {
+    return squaredError(logits, label, scale, out, offset, null);
+  }
+
+  /**
+   * As {@link #squaredError(double[], int, double, double[], int)}, and when {@code embeddingGrad}
+   * is not null also adds {@code scale * de/dW_Embed} to it ({@code [C * d]}, row-major): with
+   * {@code du = 2 (uhat - u_y)}, row m gains {@code p_m du}, and row y loses {@code du} (u_y is
+   * itself a row of W_Embed).
+   *
+   * @param embeddingGrad receives the gradient with respect to the embedding, or null
+   */
+  double squaredError(
+      double[] logits, int label, double scale, double[] out, int offset, double[] embeddingGrad) {
     double[] p = softmax(logits);
     double[] uhat = combine(p);
     double[] u = rows[label];
@@ -180,6 +200,15 @@ public final class LabelEmbedding {
     }
     for (int m = 0; m < p.length; m++) {
       out[offset + m] = p[m] * (dp[m] - dot);
+    }
+    if (embeddingGrad != null) {
+      int d = u.length;
+      for (int m = 0; m < p.length; m++) {
+        double w = p[m] - (m == label ? 1 : 0);
+        for (int j = 0; j < d; j++) {
+          embeddingGrad[m * d + j] += w * du[j];
+        }
+      }
     }
     return e;
   }

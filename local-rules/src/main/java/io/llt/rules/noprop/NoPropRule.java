@@ -55,7 +55,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * the last level clipped at {@link Config#maxSignal}; every block's level and weight are shown
  * before a run ({@link #notes}).
  *
- * <p><b>Shared parts.</b> The label embedding is fixed: the one-hot matrix (d = C, the default) or
+ * <p><b>Shared parts.</b> By default the label embedding is fixed: the one-hot matrix (d = C) or
  * the class prototypes ({@code embedding: prototype}: each class's training medoid by median
  * distance, d = the image size; {@link Prototypes}), which every block computes alike from the
  * training split when a trainer is built and keeps in its checkpointed buffers. Nothing is
@@ -65,8 +65,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * f_out (with bias) on z_T belongs to the last block's state and is trained by that block's step on
  * fresh draws of q(z_T | y): it reads no block output, so it is independent of the blocks too. The
  * paper updates it from every block's step (T updates per batch); here it gets one per batch.
- * A learned embedding, which every block's step would update, is not supported: it would make
- * the blocks share trained parameters.
+ *
+ * <p>With {@code trainEmbedding: true} (the default of {@code embedding: learned}, d = {@code
+ * embeddingDim}) W_Embed and f_out are one parameter group shared by all blocks, as in the
+ * paper: the last block owns it and every block's loss is Algorithm 1's {@code L_t = CE + KL +
+ * denoising term}, with the gradient with respect to W_Embed through the prediction, the target
+ * u_y and both draws (z_{t-1} and z_T are reparameterised in u_y). The owner's optimizer updates
+ * the group once per batch with the sum of the T blocks' gradients ({@link SharedEmbedding}); the
+ * paper's loop makes one update per block and batch instead.
  *
  * <p><b>Inference</b> (spec 2(c)) runs two chains side by side through the blocks, each block
  * encoding the image once: {@code stochastic}, the paper's sampler from z_0 ~ N(0, I) with the
@@ -110,8 +116,14 @@ public final class NoPropRule implements LocalRule {
    * @param fusion the layers on the concatenated image and label features; the last must output
    *     C values for {@code softmax-embedding} (d for {@code logits}; d = C for the one-hot
    *     embedding)
-   * @param embedding the label embedding: {@code one-hot} (default, fixed, d = C) or {@code
-   *     prototype} (fixed, each class's training medoid, d = the image size)
+   * @param embedding the label embedding's initial values: {@code one-hot} (default, d = C), {@code
+   *     prototype} (each class's training medoid, d = the image size) or {@code learned} (random
+   *     N(0, 0.1^2), d = {@code embeddingDim})
+   * @param embeddingDim the embedding dimension d of {@code embedding: learned}; default 256 (the
+   *     reproductions' value); not allowed with the other embeddings, whose d is fixed
+   * @param trainEmbedding whether W_Embed is trained, shared by all blocks (with f_out) and
+   *     updated from every block's loss ({@link SharedEmbedding}); default true for {@code
+   *     learned}, false for {@code one-hot} and {@code prototype} (the paper's fixed forms)
    */
   public record Config(
       Double eta,
@@ -121,8 +133,13 @@ public final class NoPropRule implements LocalRule {
       List<LayerConfig> labelStem,
       List<LayerConfig> labelResidual,
       List<LayerConfig> fusion,
-      LabelEmbedding.Kind embedding)
+      LabelEmbedding.Kind embedding,
+      Integer embeddingDim,
+      Boolean trainEmbedding)
       implements LocalRuleConfig {
+    /** The default dimension of a learned embedding (spec 2(d): 256 in the reproductions). */
+    public static final int DEFAULT_EMBEDDING_DIM = 256;
+
     /** Validates and applies defaults. */
     public Config {
       eta = eta == null ? 0.1 : eta;
@@ -143,6 +160,27 @@ public final class NoPropRule implements LocalRule {
               + " class, for example [{type: dense, units: 256}, {type: batchnorm}, {type: activation, function: relu},"
               + " {type: dense, units: 10}]");
       embedding = embedding == null ? LabelEmbedding.Kind.ONE_HOT : embedding;
+      if (embeddingDim != null && embedding != LabelEmbedding.Kind.LEARNED) {
+        throw new InvalidValueException(
+            "embeddingDim",
+            "applies to embedding: learned only (one-hot has d = C, prototype d = the image"
+                + " size); remove it or set embedding: learned");
+      }
+      if (embedding == LabelEmbedding.Kind.LEARNED) {
+        embeddingDim = embeddingDim == null ? DEFAULT_EMBEDDING_DIM : embeddingDim;
+        if (embeddingDim < 1) {
+          throw new InvalidValueException(
+              "embeddingDim", "must be >= 1, found " + embeddingDim + "; the reproductions use 256");
+        }
+      }
+      trainEmbedding =
+          trainEmbedding == null ? embedding == LabelEmbedding.Kind.LEARNED : trainEmbedding;
+      if (embedding == LabelEmbedding.Kind.LEARNED && !trainEmbedding) {
+        throw new InvalidValueException(
+            "trainEmbedding",
+            "must be true for embedding: learned (a random embedding is only a starting point);"
+                + " for a fixed embedding use one-hot or prototype");
+      }
     }
 
     @Override
@@ -218,6 +256,12 @@ public final class NoPropRule implements LocalRule {
     return true;
   }
 
+  /** The owner of a trained embedding publishes the updated values to the other blocks. */
+  @Override
+  public void afterUpdate(Block block, RuleState state) {
+    ((NoPropState) state).afterUpdate();
+  }
+
   /** Two readouts, both the last block's f_out(z_T): {@code stochastic} (headline), {@code deterministic}. */
   @Override
   public List<ReadoutSpec> readouts() {
@@ -274,6 +318,24 @@ public final class NoPropRule implements LocalRule {
     return out;
   }
 
+  /** Describes the label embedding and, when it is trained, who owns and updates it. */
+  private String embeddingNote(int steps) {
+    String what =
+        switch (config.embedding()) {
+          case ONE_HOT -> "one-hot (d = C)";
+          case PROTOTYPE -> "prototype (each class's training medoid, d = the image size)";
+          case LEARNED ->
+              "learned (d = " + config.embeddingDim() + ", initial entries N(0, "
+                  + NoPropState.LEARNED_SCALE + "^2))";
+        };
+    if (!config.trainEmbedding()) {
+      return "label embedding: " + what + ", fixed; f_out belongs to this block";
+    }
+    return "label embedding: " + what + ", trained: W_Embed and f_out are shared by all " + steps
+        + " blocks and owned by this one, whose optimizer updates them with the sum of every"
+        + " block's gradient (each block's loss has the classifier term, as in Algorithm 1)";
+  }
+
   @Override
   public List<String> notes(BlockContext context) {
     int steps = context.blockCount();
@@ -287,6 +349,7 @@ public final class NoPropRule implements LocalRule {
                 + " denoising weight (T/2) eta (SNR(t) - SNR(t-1)) = %.4g",
             t, steps, t - 1, s.alphaBar(t - 1), s.lossWeight(t, config.eta())));
     if (t == steps) {
+      out.add(embeddingNote(steps));
       double[] w = new double[steps];
       for (int k = 1; k <= steps; k++) {
         w[k - 1] = s.lossWeight(k, config.eta());

@@ -26,11 +26,16 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * One NoProp-DT block's state: its label path and fusion ({@link DenoiserHead}; the image path is
- * the block's own layers), the fixed label embedding, and on the last block the classifier f_out.
- * The head's parameters live in the block's flat parameter vector after the image path's, so the
- * block's optimizer updates all of them; their batch-norm running statistics are this state's
- * {@link #buffers()} and are checkpointed with the block. See {@link NoPropRule} for the
- * equations.
+ * the block's own layers), the label embedding, and the classifier f_out. The head's parameters
+ * live in the block's flat parameter vector after the image path's, so the block's optimizer
+ * updates all of them; their batch-norm running statistics are this state's {@link #buffers()}
+ * and are checkpointed with the block. See {@link NoPropRule} for the equations.
+ *
+ * <p>With a fixed embedding f_out belongs to the last block alone. With a trained one ({@code
+ * trainEmbedding: true}) f_out and W_Embed are one parameter group shared by every block through
+ * a {@link SharedEmbedding}: the last block owns them (they end its parameter vector, laid out as
+ * f_out then W_Embed), every other block works on a copy it reads at each step and sends its
+ * gradient back, and every block's loss carries the classifier term, as in Algorithm 1.
  */
 final class NoPropState implements RuleState {
   /**
@@ -63,16 +68,24 @@ final class NoPropState implements RuleState {
         dataType,
         config.labelAblation(),
         allocate,
-        config.embedding() == LabelEmbedding.Kind.PROTOTYPE ? (long) classes * dimension : 0);
+        fixedPrototypes(config) ? (long) classes * dimension : 0);
+  }
+
+  /** True for the fixed prototype embedding, which lives in every block's buffers. */
+  private static boolean fixedPrototypes(NoPropRule.Config config) {
+    return config.embedding() == LabelEmbedding.Kind.PROTOTYPE && !config.trainEmbedding();
   }
 
   /**
    * Returns the embedding dimension d of a block with per-example input shape {@code inputShape}:
-   * C for the one-hot embedding, the image size for prototypes.
+   * C for the one-hot embedding, the image size for prototypes, {@code embeddingDim} for learned.
    */
   static long dimension(NoPropRule.Config config, long[] inputShape, int classes) {
     if (config.embedding() == LabelEmbedding.Kind.ONE_HOT) {
       return classes;
+    }
+    if (config.embedding() == LabelEmbedding.Kind.LEARNED) {
+      return config.embeddingDim();
     }
     long n = 1;
     for (long v : inputShape) {
@@ -103,12 +116,23 @@ final class NoPropState implements RuleState {
   private final DtSampler.Coefficients reverse;
   private final int classes;
   private final long dimension;
-  // the one-hot matrix, or the prototypes as the buffers hold them (null until set)
+  // the embedding's values on the host: the one-hot matrix, the prototypes as the buffers hold
+  // them (null until set), or the trained values of the current step
   private LabelEmbedding embedding;
   private final DenoiserHead head;
+  // f_out: the last block's; with a trained embedding every block's (bound to its copy)
   private final SoftmaxHead readout;
   private final DataType dataType;
-  private final INDArray embeddingMatrix;
+  // W_Embed [C, d] on the device: constant, a view of the buffers, or of the shared values
+  private INDArray embeddingMatrix;
+  // the trained (shared) embedding: whether this block owns it, the exchange, the shared values
+  // (f_out then W_Embed; the owner's are views of its parameters) and the gradient of W_Embed
+  private final boolean trained;
+  private final boolean owner;
+  private SharedEmbedding shared;
+  private INDArray sharedParams;
+  private INDArray sharedGrads;
+  private INDArray embeddingGrad;
 
   /** Creates the state of block {@code context.index() + 1} of a chain of {@code context.blockCount()}. */
   NoPropState(NoPropRule.Config config, BlockContext context, NoiseSchedule schedule) {
@@ -121,11 +145,25 @@ final class NoPropState implements RuleState {
     this.dimension = dimension(config, context.inputShape(), classes);
     this.dataType = context.dataType();
     this.head = head(config, context.outputSize(), classes, dimension, dataType, true);
+    this.trained = config.trainEmbedding();
+    this.owner = t == steps;
     this.readout =
-        t == steps
+        owner || trained
             ? new SoftmaxHead(dimension, classes, true, SoftmaxHead.Init.UNIFORM_FAN_IN)
             : null;
-    if (config.embedding() == LabelEmbedding.Kind.ONE_HOT) {
+    if (trained) {
+      long n = readout.numParams() + classes * dimension;
+      if (owner) {
+        // the values are bound in bind(), as the end of the block's parameters
+        this.shared = new SharedEmbedding(dataType, n);
+      } else {
+        try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+          this.sharedParams = Nd4j.zeros(dataType, 1, n);
+          this.sharedGrads = Nd4j.zeros(dataType, 1, n);
+        }
+        bindShared();
+      }
+    } else if (config.embedding() == LabelEmbedding.Kind.ONE_HOT) {
       LabelEmbedding oneHot = LabelEmbedding.oneHot(classes);
       this.embedding = oneHot;
       try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
@@ -145,13 +183,49 @@ final class NoPropState implements RuleState {
     }
   }
 
+  /** Binds f_out and W_Embed (and their gradients) to the shared values' slices. */
+  private void bindShared() {
+    long r = readout.numParams();
+    long w = classes * dimension;
+    readout.bind(slice(sharedParams, 0, r), slice(sharedGrads, 0, r));
+    embeddingMatrix = slice(sharedParams, r, w).reshape('c', classes, dimension);
+    embeddingGrad = slice(sharedGrads, r, w).reshape('c', classes, dimension);
+  }
+
+  /**
+   * Finds the last block's shared embedding when this block trains it with the others (see
+   * {@link SharedEmbedding}).
+   */
+  @Override
+  public void link(int index, List<RuleState> chain) {
+    if (!trained || owner) {
+      return;
+    }
+    RuleState last = chain.get(chain.size() - 1);
+    if (!(last instanceof NoPropState s) || s.shared == null
+        || s.shared.length() != sharedParams.length()) {
+      throw new IllegalStateException(
+          "NoProp block t = " + t + " trains its label embedding with the last block's, but the"
+              + " last block is not a NoProp-DT block with the same embedding and"
+              + " trainEmbedding: true; give every block the same rule");
+    }
+    shared = s.shared;
+  }
+
   /**
    * Computes the prototype embedding from the training split, once: not again after a checkpoint
-   * set it (a restore before the trainer is built), and never for the one-hot embedding.
+   * set it (a restore before the trainer is built), and never for the one-hot or learned
+   * embeddings. A trained prototype embedding is set by the last block, which shares it.
    */
   @Override
   public void prepare(Dataset train) {
-    if (embedding != null) {
+    if (config.embedding() != LabelEmbedding.Kind.PROTOTYPE) {
+      return;
+    }
+    if (trained && (!owner || shared.ready())) {
+      return;
+    }
+    if (!trained && embedding != null) {
       return;
     }
     long d = train.features().size(1);
@@ -168,27 +242,78 @@ final class NoPropState implements RuleState {
     restored();
   }
 
-  /** Rebuilds the host copy of the prototypes from the buffers a checkpoint (or prepare) wrote. */
+  /**
+   * Rebuilds the host copy of fixed prototypes from the buffers a checkpoint (or prepare) wrote;
+   * the owner of a trained embedding publishes the values a checkpoint (or prepare) set.
+   */
   @Override
   public void restored() {
+    if (trained) {
+      if (owner) {
+        shared.publish(sharedParams);
+      }
+      return;
+    }
     if (config.embedding() == LabelEmbedding.Kind.ONE_HOT) {
       return;
     }
-    double[] flat = embeddingMatrix.dup('c').data().asDouble();
+    embedding = LabelEmbedding.of(hostRows());
+  }
+
+  /** The owner of a trained embedding publishes its values after every update. */
+  void afterUpdate() {
+    if (trained && owner) {
+      shared.publish(sharedParams);
+    }
+  }
+
+  /**
+   * Brings the embedding up to date for a step or an inference batch: a block that shares a
+   * trained embedding copies the values last published (the owner has them as its parameters),
+   * and the host copy is rebuilt from them.
+   *
+   * @throws IllegalStateException when fixed prototypes or a trained prototype embedding were never
+   *     set
+   */
+  private void refresh() {
+    if (!trained) {
+      embedding();
+      return;
+    }
+    if (!owner) {
+      shared.read(sharedParams);
+    } else if (!shared.ready()) {
+      throw new IllegalStateException(
+          "NoProp block t = " + t + ": the prototype embedding was never computed; build a"
+              + " Trainer on the training data (RuleState#prepare) or restore a checkpoint");
+    }
+    embedding = LabelEmbedding.of(hostRows());
+  }
+
+  /** Returns the device embedding's rows on the host. */
+  private double[][] hostRows() {
+    double[] flat;
+    try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces();
+        INDArray c = embeddingMatrix.dup('c')) {
+      flat = c.data().asDouble();
+    }
     double[][] rows = new double[classes][];
     for (int k = 0; k < classes; k++) {
       rows[k] = Arrays.copyOfRange(flat, (int) (k * dimension), (int) ((k + 1) * dimension));
     }
-    embedding = LabelEmbedding.of(rows);
+    return rows;
   }
 
   /**
-   * Returns the label embedding: the one-hot matrix, or the prototypes (set by {@link #prepare},
-   * or by a checkpoint's restore).
+   * Returns the label embedding: the one-hot matrix, the prototypes (set by {@link #prepare}, or
+   * by a checkpoint's restore), or a trained embedding's values at the last step or inference.
    *
    * @throws IllegalStateException when the prototypes were never set
    */
   LabelEmbedding embedding() {
+    if (trained && embedding == null) {
+      refresh();
+    }
     if (embedding == null) {
       throw new IllegalStateException(
           "NoProp block t = " + t + ": the prototype embedding was never computed; build a"
@@ -208,25 +333,71 @@ final class NoPropState implements RuleState {
 
   @Override
   public long numParams() {
-    return head.numParams() + (readout == null ? 0 : readout.numParams());
+    if (!owner) {
+      return head.numParams();
+    }
+    return head.numParams() + readout.numParams() + (trained ? classes * dimension : 0);
   }
 
   @Override
   public void bind(INDArray params, INDArray grads) {
     long off = head.numParams();
     head.bind(slice(params, 0, off), slice(grads, 0, off));
-    if (readout != null) {
+    if (owner) {
       long n = readout.numParams();
-      readout.bind(slice(params, off, n), slice(grads, off, n));
+      if (trained) {
+        n += classes * dimension;
+        sharedParams = slice(params, off, n);
+        sharedGrads = slice(grads, off, n);
+        bindShared();
+      } else {
+        readout.bind(slice(params, off, n), slice(grads, off, n));
+      }
     }
   }
 
+  /**
+   * Initialises the head, the last block's f_out and, on the owner of a trained embedding,
+   * W_Embed: the identity for {@code one-hot}, N(0, 0.1^2) for {@code learned} (published at
+   * once), nothing yet for {@code prototype} (published by {@link #prepare} or a restore).
+   */
   @Override
   public void initialize(SplittableRandom rng) {
     head.initialize(rng);
-    if (readout != null) {
+    if (owner) {
       readout.initialize(new SplittableRandom(rng.nextLong()));
     }
+    if (!trained || !owner) {
+      return;
+    }
+    LabelEmbedding.Kind kind = config.embedding();
+    if (kind == LabelEmbedding.Kind.PROTOTYPE) {
+      return;
+    }
+    double[] w = new double[(int) (classes * dimension)];
+    if (kind == LabelEmbedding.Kind.ONE_HOT) {
+      for (int k = 0; k < classes; k++) {
+        w[(int) (k * dimension + k)] = 1;
+      }
+    } else {
+      SplittableRandom r = new SplittableRandom(rng.nextLong());
+      for (int i = 0; i < w.length; i++) {
+        w[i] = LEARNED_SCALE * gaussian(r);
+      }
+    }
+    try (INDArray host = Nd4j.create(w, new long[] {classes, dimension}, 'c')) {
+      embeddingMatrix.assign(host);
+    }
+    shared.publish(sharedParams);
+  }
+
+  /** The standard deviation of a learned embedding's initial entries (community code, unverified). */
+  static final double LEARNED_SCALE = 0.1;
+
+  /** A standard normal draw (Box-Muller). */
+  private static double gaussian(SplittableRandom r) {
+    double u1 = 1.0 - r.nextDouble();
+    return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * r.nextDouble());
   }
 
   @Override
@@ -248,6 +419,10 @@ final class NoPropState implements RuleState {
     n += out + out * 8 / w + (w == 8 ? 0 : out);
     if (readout != null) {
       n += 2 * d + readout.workingValuesPerExample();
+    }
+    if (trained) {
+      // dL/dz_{t-1} and dL/dz_T for the embedding's gradient
+      n += 2 * d;
     }
     return n;
   }
@@ -289,6 +464,16 @@ final class NoPropState implements RuleState {
    * @return the batch mean of the weighted denoising term
    */
   double denoise(Block block, INDArray x, int[] classes, INDArray z) {
+    return denoise(block, x, classes, z, null);
+  }
+
+  /**
+   * As {@link #denoise(Block, INDArray, int[], INDArray)}, and when {@code embeddingGrad} is not
+   * null also adds the term's gradient with respect to W_Embed to it ({@code [C * d]}, row-major):
+   * through the prediction and the target u_y, and through the noisy label itself, {@code z_{t-1}
+   * = sqrt(abar_{t-1}) u_y + ...}, whose gradient the label path back-propagates.
+   */
+  double denoise(Block block, INDArray x, int[] classes, INDArray z, double[] embeddingGrad) {
     LabelEmbedding emb = embedding();
     INDArray hx = block.forward(x, true);
     INDArray out = head(hx, z, true, block.rng());
@@ -301,28 +486,73 @@ final class NoPropState implements RuleState {
     for (int b = 0; b < batch; b++) {
       double[] row = Arrays.copyOfRange(o, b * k, (b + 1) * k);
       if (config.prediction() == Prediction.SOFTMAX_EMBEDDING) {
-        loss += weight * emb.squaredError(row, classes[b], weight / batch, dOut, b * k);
+        loss +=
+            weight
+                * emb.squaredError(row, classes[b], weight / batch, dOut, b * k, embeddingGrad);
       } else {
-        // uhat = l: e = ||l - u_y||^2, de/dl = 2 (l - u_y)
+        // uhat = l: e = ||l - u_y||^2, de/dl = 2 (l - u_y), de/du_y = -2 (l - u_y)
         double[] u = emb.embedding(classes[b]);
         for (int j = 0; j < k; j++) {
           double e = row[j] - u[j];
           loss += weight * e * e;
           dOut[b * k + j] = 2 * weight * e / batch;
+          if (embeddingGrad != null) {
+            embeddingGrad[(int) (classes[b] * dimension) + j] -= dOut[b * k + j];
+          }
         }
       }
     }
     INDArray g = Nd4j.create(dOut, new long[] {batch, k}, 'c').castTo(dataType);
-    head.backward(block, g);
+    if (embeddingGrad == null) {
+      head.backward(block, g);
+    } else {
+      INDArray dz = head.backward(block, g, true);
+      addThroughDraw(dz, classes, schedule.alphaBar(t - 1), embeddingGrad);
+    }
     return loss / batch;
   }
 
-  /** Returns the batch mean of the prior term KL(q(z_0 | y) || N(0, I)) (no gradient: fixed embedding). */
+  /**
+   * Adds the gradient that reaches W_Embed through a draw {@code z = sqrt(abar) u_y + sqrt(1 -
+   * abar) eps}: row y_b gains {@code sqrt(abar) dL/dz_b}.
+   */
+  private void addThroughDraw(INDArray dz, int[] classes, double abar, double[] embeddingGrad) {
+    double[] v = dz.dup('c').data().asDouble();
+    double s = Math.sqrt(abar);
+    int d = (int) dimension;
+    for (int b = 0; b < classes.length; b++) {
+      int row = classes[b] * d;
+      for (int j = 0; j < d; j++) {
+        embeddingGrad[row + j] += s * v[b * d + j];
+      }
+    }
+  }
+
+  /**
+   * Returns the batch mean of the prior term KL(q(z_0 | y) || N(0, I)), constant for a fixed
+   * embedding.
+   */
   double priorKl(int[] classes) {
+    return priorKl(classes, null);
+  }
+
+  /**
+   * As {@link #priorKl(int[])}, and when {@code embeddingGrad} is not null also adds its gradient
+   * {@code abar_0 u_y / batch} to row y of each example.
+   */
+  private double priorKl(int[] classes, double[] embeddingGrad) {
     LabelEmbedding e = embedding();
     double kl = 0;
+    double a0 = schedule.alphaBar(0);
+    int d = (int) dimension;
     for (int y : classes) {
-      kl += DtLoss.priorKl(schedule, e.embedding(y));
+      double[] u = e.embedding(y);
+      kl += DtLoss.priorKl(schedule, u);
+      if (embeddingGrad != null) {
+        for (int j = 0; j < d; j++) {
+          embeddingGrad[y * d + j] += a0 * u[j] / classes.length;
+        }
+      }
     }
     return kl / classes.length;
   }
@@ -335,6 +565,9 @@ final class NoPropState implements RuleState {
    * @return the block's loss, averaged over the batch
    */
   double trainStep(Block block, INDArray x, Labels labels) {
+    if (trained) {
+      return trainSharedStep(block, x, labels);
+    }
     INDArray u = clean(labels);
     INDArray z = draw(u, t - 1, block.rng());
     double loss = denoise(block, x, labels.classes(), z) + priorKl(labels.classes());
@@ -348,13 +581,42 @@ final class NoPropState implements RuleState {
   }
 
   /**
+   * One training step of block t with a trained embedding: Algorithm 1's loss of block t, {@code
+   * L_t = CE(f_out(z_T), y) + KL + denoising term}, on the shared values as last published. Writes
+   * the gradients of the block's own parameters, and of f_out and W_Embed into the shared
+   * gradient, which a block sends to the owner and the owner adds to what the others sent.
+   *
+   * @return the block's loss, averaged over the batch
+   */
+  private double trainSharedStep(Block block, INDArray x, Labels labels) {
+    refresh();
+    int[] y = labels.classes();
+    double[] dW = new double[(int) (classes * dimension)];
+    INDArray u = clean(labels);
+    INDArray z = draw(u, t - 1, block.rng());
+    double loss = denoise(block, x, y, z, dW) + priorKl(y, dW);
+    INDArray zT = draw(u, steps, block.rng());
+    double[] ce = new double[1];
+    INDArray dg = readout.headGradients(zT, y, ce);
+    addThroughDraw(readout.inputGradient(dg), y, schedule.alphaBar(steps), dW);
+    loss += ce[0];
+    embeddingGrad.assign(Nd4j.create(dW, new long[] {classes, dimension}, 'c'));
+    if (owner) {
+      shared.drainInto(sharedGrads);
+    } else {
+      shared.contribute(sharedGrads);
+    }
+    return loss;
+  }
+
+  /**
    * Inference through block t for both chains: reads z_{t-1} of each from the board (block 1
    * starts them: a draw of N(0, I) for {@code stochastic}, the prior's mean 0 for {@code
    * deterministic}), applies the reverse step, publishes z_t, and on the last block returns f_out's
    * scores of each chain's z_T.
    */
   Map<String, INDArray> infer(Block block, INDArray x, Signals signals) {
-    embedding(); // fails fast on prototypes that were never set
+    refresh(); // fails fast on prototypes that were never set
     INDArray hx = block.forward(x, false);
     Map<String, INDArray> scores = new LinkedHashMap<>();
     for (String chain : CHAINS) {
@@ -375,7 +637,7 @@ final class NoPropState implements RuleState {
       }
       INDArray z = step(head(hx, previous, false, block.rng()), previous, stochastic, block.rng());
       signals.put(block.index(), chain, z);
-      if (readout != null) {
+      if (owner) {
         scores.put(chain, readout.scores(z));
       }
     }
@@ -410,7 +672,14 @@ final class NoPropState implements RuleState {
 
   @Override
   public void close() {
-    if (config.embedding() == LabelEmbedding.Kind.ONE_HOT) {
+    if (trained) {
+      if (owner) {
+        shared.close();
+      } else {
+        sharedParams.close();
+        sharedGrads.close();
+      }
+    } else if (config.embedding() == LabelEmbedding.Kind.ONE_HOT) {
       embeddingMatrix.close();
     }
     head.close();

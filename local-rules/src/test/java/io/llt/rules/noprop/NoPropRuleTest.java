@@ -91,7 +91,30 @@ class NoPropRuleTest {
         List.of(dense(6), bn(), tanh()),
         List.of(dense(6), bn(), tanh(), dense(6), bn()),
         List.of(dense(5), bn(), tanh(), dense(CLASSES)),
-        embedding);
+        embedding,
+        null,
+        null);
+  }
+
+  /**
+   * A trained embedding shared by the blocks: {@code learned} with d = {@code dim} (the fusion
+   * ends in C logits, or d values for {@code prediction: logits}), or a trained {@code kind}; the
+   * last signal level is clipped at 0.9 so that no block's loss weight dwarfs the others.
+   */
+  private static NoPropRule.Config trainedRule(
+      Prediction prediction, LabelEmbedding.Kind kind, Integer dim) {
+    int out = prediction == Prediction.LOGITS ? dim : CLASSES;
+    return new NoPropRule.Config(
+        0.1,
+        0.9,
+        prediction,
+        LabelAblation.NONE,
+        List.of(dense(6), bn(), tanh()),
+        List.of(dense(6), bn(), tanh(), dense(6), bn()),
+        List.of(dense(5), bn(), tanh(), dense(out)),
+        kind,
+        kind == LabelEmbedding.Kind.LEARNED ? dim : null,
+        true);
   }
 
   private static ExperimentConfig config(NoPropRule.Config rule, int blocks, int epochs) {
@@ -575,6 +598,202 @@ class NoPropRuleTest {
       Checkpoints.restore(dir.checkpointPath(4), g);
       assertThat(deterministicScores(g, x)).as("restored without the data").containsExactly(scores);
     }
+  }
+
+  // ---- trained (shared) embedding
+
+  /**
+   * The squared error's gradient with respect to the embedding matrix (through the prediction
+   * softmax(l) W and the target W[y]) against central differences, on the host.
+   */
+  @Test
+  void squaredErrorEmbeddingGradientMatchesFiniteDifferences() {
+    SplittableRandom r = new SplittableRandom(4);
+    double[][] w = new double[CLASSES][5];
+    for (double[] row : w) {
+      for (int j = 0; j < row.length; j++) {
+        row[j] = r.nextDouble() * 2 - 1;
+      }
+    }
+    double[] logits = {0.3, -1.2, 0.8};
+    for (int y = 0; y < CLASSES; y++) {
+      double[] dW = new double[CLASSES * 5];
+      LabelEmbedding.of(w).squaredError(logits, y, 0.7, new double[CLASSES], 0, dW);
+      for (int m = 0; m < CLASSES; m++) {
+        for (int j = 0; j < 5; j++) {
+          double orig = w[m][j];
+          w[m][j] = orig + 1e-6;
+          double plus = LabelEmbedding.of(w).squaredError(logits, y, 1, new double[CLASSES], 0);
+          w[m][j] = orig - 1e-6;
+          double minus = LabelEmbedding.of(w).squaredError(logits, y, 1, new double[CLASSES], 0);
+          w[m][j] = orig;
+          assertThat(dW[m * 5 + j]).as("y %d, W[%d][%d]", y, m, j)
+              .isCloseTo(0.7 * (plus - minus) / 2e-6, offset(1e-7));
+        }
+      }
+    }
+  }
+
+  /** Block t's training loss with both blocks' noise streams reset, after the owner publishes. */
+  private static double sharedRound(BlockGraph g, INDArray x, Labels labels) {
+    Block owner = g.blocks().get(g.blocks().size() - 1);
+    ((NoPropState) owner.state()).afterUpdate();
+    double loss = 0;
+    for (Block b : g.blocks()) {
+      b.rng().setSeed(100 + b.index());
+      loss += inWorkspace(b, () -> ((NoPropState) b.state()).trainStep(b, x, labels));
+    }
+    return loss;
+  }
+
+  /**
+   * With a trained embedding the last block's gradient of f_out and W_Embed is the gradient of the
+   * sum of every block's loss (each CE + KL + denoising term, the noisy labels reparameterised in
+   * W_Embed), checked against central differences in double precision for the shared values and a
+   * fifth of the owner's own parameters; both prediction parameterisations. The first block owns
+   * nothing shared: its vector holds only its own layers and head.
+   */
+  @ParameterizedTest
+  @EnumSource(Prediction.class)
+  void sharedEmbeddingGradientsMatchFiniteDifferences(Prediction prediction) {
+    ExperimentConfig c = config(trainedRule(prediction, LabelEmbedding.Kind.LEARNED, 4), 2, 1);
+    try (BlockGraph g = graph(c, DataType.DOUBLE)) {
+      Block first = g.blocks().get(0);
+      Block owner = g.blocks().get(1);
+      NoPropState s = (NoPropState) owner.state();
+      long shared = CLASSES * 4 + 4 * CLASSES + CLASSES;
+      assertThat(owner.state().numParams()).isEqualTo(first.state().numParams() + shared);
+      int[] y = {0, 2, 1, 1, 0, 2};
+      INDArray x = gaussian(DataType.DOUBLE, y.length, FEATURES, 1);
+      Labels labels = labels(y, DataType.DOUBLE);
+      sharedRound(g, x, labels);
+      double[] analytic = owner.grads().toDoubleVector();
+      long start = owner.params().length() - shared;
+      int checked =
+          checkGradients(owner, analytic, i -> i >= start || i % 5 == 0, () -> sharedRound(g, x, labels));
+      assertThat(checked).isGreaterThan((int) shared);
+      double[] w = Arrays.copyOfRange(analytic, (int) (start + 4 * CLASSES + CLASSES), analytic.length);
+      assertThat(Arrays.stream(w).map(Math::abs).max().orElse(0)).as("W_Embed's gradient")
+          .isGreaterThan(1e-4);
+      assertThat(s.embedding().dimension()).isEqualTo(4);
+    }
+  }
+
+  /**
+   * {@code embedding: learned} end to end on synthetic data: the chain trains above chance; the
+   * embedding moved from its initial values; every block infers with the owner's values; a run
+   * resumed from its epoch-2 checkpoint (which carries W_Embed, f_out and their optimizer moments)
+   * ends bit-identical to the uninterrupted one and scores the same; and the pipelined schedule,
+   * with blocks on stage threads exchanging the shared values, trains too.
+   */
+  @Test
+  void learnedEmbeddingEndToEnd() throws Exception {
+    ExperimentConfig c =
+        config(trainedRule(Prediction.SOFTMAX_EMBEDDING, LabelEmbedding.Kind.LEARNED, 6), 3, 4);
+    DataSplits data =
+        c.data().load(new DataContext(tmp, Map.of(), tmp, tmp, false, DataType.FLOAT, c.seed()));
+    RunDirectory dir = new RunDirectory(tmp.resolve("learned"));
+    INDArray x = gaussian(DataType.FLOAT, 7, FEATURES, 12);
+    float[] uninterrupted;
+    double[] scores;
+    try (BlockGraph g = graph(c, DataType.FLOAT)) {
+      double[][] initial = rows(((NoPropState) g.blocks().get(2).state()));
+      TrainingResult r =
+          new Trainer(c, g, data, dir, new io.llt.engine.train.TrainingListener() {}, null).fit(0);
+      assertThat(r.testReadouts().get(NoPropRule.DETERMINISTIC)).isGreaterThan(0.7);
+      assertThat(r.testReadouts().get(NoPropRule.STOCHASTIC)).isGreaterThan(0.7);
+      scores = deterministicScores(g, x);
+      double[][] trained = rows((NoPropState) g.blocks().get(2).state());
+      assertThat(trained).as("W_Embed was trained").isNotEqualTo(initial);
+      for (Block b : g.blocks()) {
+        assertThat(rows((NoPropState) b.state())).as("block %s infers with the owner's W", b.id())
+            .isEqualTo(trained);
+      }
+      uninterrupted = state(g);
+    }
+    try (BlockGraph g = graph(c, DataType.FLOAT)) {
+      assertThat(Checkpoints.restore(dir.checkpointPath(2), g)).isEqualTo(2);
+      new Trainer(c, g, data, null, new io.llt.engine.train.TrainingListener() {}, null).fit(2);
+      assertThat(state(g)).as("resumed after epoch 2").containsExactly(uninterrupted);
+      assertThat(deterministicScores(g, x)).as("inference after the resume").containsExactly(scores);
+    }
+    ExperimentConfig p =
+        c.withTrainer(
+            new TrainerConfig(
+                Schedule.PIPELINED, 4, 20, null, c.trainer().optimizer(), 0, null, 3, null, null,
+                null));
+    try (BlockGraph g = graph(p, DataType.FLOAT)) {
+      TrainingResult r =
+          new Trainer(p, g, data, null, new io.llt.engine.train.TrainingListener() {}, null).fit(0);
+      assertThat(r.testReadouts().get(NoPropRule.DETERMINISTIC)).as("pipelined").isGreaterThan(0.7);
+    }
+  }
+
+  /** The embedding a state used last, as rows. */
+  private static double[][] rows(NoPropState s) {
+    LabelEmbedding e = s.embedding();
+    double[][] out = new double[e.classes()][];
+    for (int k = 0; k < out.length; k++) {
+      out[k] = e.embedding(k);
+    }
+    return out;
+  }
+
+  /**
+   * A trained prototype embedding starts from the medoids, set by the owner when the trainer is
+   * built and read by every block; before that, inference fails with the fix named.
+   */
+  @Test
+  void trainedPrototypesStartFromTheMedoids() {
+    ExperimentConfig c =
+        config(trainedRule(Prediction.SOFTMAX_EMBEDDING, LabelEmbedding.Kind.PROTOTYPE, null), 3, 1);
+    DataSplits data =
+        c.data().load(new DataContext(tmp, Map.of(), tmp, tmp, false, DataType.FLOAT, c.seed()));
+    double[][] medoids = Prototypes.medoids(data.train());
+    INDArray x = gaussian(DataType.FLOAT, 7, FEATURES, 12);
+    try (BlockGraph g = graph(c, DataType.FLOAT)) {
+      assertThatThrownBy(() -> deterministicScores(g, x))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("restore a checkpoint");
+      new Trainer(c, g, data, null, new io.llt.engine.train.TrainingListener() {}, null);
+      deterministicScores(g, x);
+      for (Block b : g.blocks()) {
+        double[][] w = rows((NoPropState) b.state());
+        for (int k = 0; k < CLASSES; k++) {
+          for (int j = 0; j < FEATURES; j++) {
+            assertThat(w[k][j]).as("block %s class %d value %d", b.id(), k, j)
+                .isCloseTo(medoids[k][j], offset(1e-6));
+          }
+        }
+      }
+    }
+  }
+
+  /** The embedding keys are checked when the config is read, naming the key and the fix. */
+  @Test
+  void embeddingKeysAreChecked() {
+    assertThatThrownBy(
+            () -> new NoPropRule.Config(null, null, null, null, List.of(dense(6)), null,
+                List.of(dense(CLASSES)), LabelEmbedding.Kind.ONE_HOT, 16, null))
+        .hasMessage("applies to embedding: learned only (one-hot has d = C, prototype"
+            + " d = the image size); remove it or set embedding: learned");
+    assertThatThrownBy(
+            () -> new NoPropRule.Config(null, null, null, null, List.of(dense(6)), null,
+                List.of(dense(CLASSES)), LabelEmbedding.Kind.LEARNED, 0, null))
+        .hasMessage("must be >= 1, found 0; the reproductions use 256");
+    assertThatThrownBy(
+            () -> new NoPropRule.Config(null, null, null, null, List.of(dense(6)), null,
+                List.of(dense(CLASSES)), LabelEmbedding.Kind.LEARNED, null, false))
+        .hasMessageStartingWith("must be true for embedding: learned");
+    NoPropRule.Config learned =
+        new NoPropRule.Config(null, null, null, null, List.of(dense(6)), null,
+            List.of(dense(CLASSES)), LabelEmbedding.Kind.LEARNED, null, null);
+    assertThat(learned.embeddingDim()).isEqualTo(256);
+    assertThat(learned.trainEmbedding()).isTrue();
+    NoPropRule.Config oneHot =
+        new NoPropRule.Config(null, null, null, null, List.of(dense(6)), null,
+            List.of(dense(CLASSES)), null, null, null);
+    assertThat(oneHot.trainEmbedding()).isFalse();
   }
 
   // ---- NoProp-FM
