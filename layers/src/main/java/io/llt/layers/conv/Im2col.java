@@ -88,6 +88,7 @@ final class Im2col {
     if (input.dataType() == DataType.FLOAT) {
       FloatBuffer src = input.data().asNioFloat();
       FloatBuffer dst = cols.data().asNioFloat();
+      int[][] runs = contiguousRuns(xs, ow);
       IntStream.range(0, g.rows())
           .parallel()
           .forEach(
@@ -95,6 +96,9 @@ final class Im2col {
                 int c = r / (k * k);
                 int[] yt = ys[(r / k) % k];
                 int[] xt = xs[r % k];
+                // output columns [lo, hi) read consecutive input columns: one bulk copy each
+                int lo = runs[r % k][0];
+                int hi = runs[r % k][1];
                 int dst0 = (int) (cols0 + r * rowLength);
                 for (int b = 0; b < batch; b++) {
                   int chan = (int) (in0 + (long) b * image + (long) c * plane);
@@ -108,7 +112,15 @@ final class Im2col {
                       continue;
                     }
                     int row = chan + y * g.width();
-                    for (int ox = 0; ox < ow; ox++) {
+                    for (int ox = 0; ox < lo; ox++) {
+                      int x = xt[ox];
+                      dst.put(d++, x < 0 ? 0f : src.get(row + x));
+                    }
+                    if (hi > lo) {
+                      dst.put(d, src, row + xt[lo], hi - lo);
+                      d += hi - lo;
+                    }
+                    for (int ox = Math.max(lo, hi); ox < ow; ox++) {
                       int x = xt[ox];
                       dst.put(d++, x < 0 ? 0f : src.get(row + x));
                     }
@@ -145,8 +157,40 @@ final class Im2col {
   }
 
   /**
+   * For each kernel offset of an index table: the range {@code [lo, hi)} of output
+   * positions whose input positions are in range and consecutive ({@code xt[o] = xt[lo] + o -
+   * lo}), the longest such run; {@code lo = hi} when there is none.
+   */
+  static int[][] contiguousRuns(int[][] table, int outSize) {
+    int[][] runs = new int[table.length][];
+    for (int i = 0; i < table.length; i++) {
+      int[] t = table[i];
+      int bestLo = 0;
+      int bestHi = 0;
+      int o = 0;
+      while (o < outSize) {
+        if (t[o] < 0) {
+          o++;
+          continue;
+        }
+        int lo = o;
+        while (o + 1 < outSize && t[o + 1] == t[o] + 1) {
+          o++;
+        }
+        o++;
+        if (o - lo > bestHi - bestLo) {
+          bestLo = lo;
+          bestHi = o;
+        }
+      }
+      runs[i] = new int[] {bestLo, bestHi};
+    }
+    return runs;
+  }
+
+  /**
    * Copies between the GEMM layout {@code [K, B*P]} and the activation layout {@code [B, K*P]} (both
-   * contiguous C order): runs of P values, moved with bulk NIO copies, examples in parallel. ND4J's
+   * contiguous C order): runs of P values, moved with bulk buffer-to-buffer copies, examples in parallel. ND4J's
    * assign from a permuted view was several times slower at SoftHebb's first layer.
    *
    * @param toExamples true for {@code [K, B*P] -> [B, K*P]}, false for the reverse
@@ -164,12 +208,11 @@ final class Im2col {
           .parallel()
           .forEach(
               b -> {
-                float[] run = new float[p];
                 for (int c = 0; c < k; c++) {
                   int gemm = (c * batch + b) * p;
                   int ex = (b * k + c) * p;
-                  in.get(s0 + (toExamples ? gemm : ex), run, 0, p);
-                  out.put(d0 + (toExamples ? ex : gemm), run, 0, p);
+                  // buffer to buffer, no array in between
+                  out.put(d0 + (toExamples ? ex : gemm), in, s0 + (toExamples ? gemm : ex), p);
                 }
               });
     } else {
@@ -179,12 +222,10 @@ final class Im2col {
           .parallel()
           .forEach(
               b -> {
-                double[] run = new double[p];
                 for (int c = 0; c < k; c++) {
                   int gemm = (c * batch + b) * p;
                   int ex = (b * k + c) * p;
-                  in.get(s0 + (toExamples ? gemm : ex), run, 0, p);
-                  out.put(d0 + (toExamples ? ex : gemm), run, 0, p);
+                  out.put(d0 + (toExamples ? ex : gemm), in, s0 + (toExamples ? gemm : ex), p);
                 }
               });
     }

@@ -39,7 +39,9 @@ class Conv2dLayerTest {
         Arguments.of(2, 6, 6, 3, 3, 2, 1, PaddingMode.ZERO, true),
         Arguments.of(3, 6, 5, 2, 3, 1, 1, PaddingMode.REFLECT, false),
         Arguments.of(1, 7, 7, 2, 5, 1, 2, PaddingMode.REFLECT, false),
-        Arguments.of(2, 7, 6, 3, 3, 2, 2, PaddingMode.REFLECT, true));
+        Arguments.of(2, 7, 6, 3, 3, 2, 2, PaddingMode.REFLECT, true),
+        Arguments.of(1, 3, 3, 2, 5, 1, 2, PaddingMode.ZERO, false),
+        Arguments.of(2, 8, 8, 2, 2, 3, 0, PaddingMode.ZERO, true));
   }
 
   private static Layer build(
@@ -120,6 +122,37 @@ class Conv2dLayerTest {
     for (int i = 0; i < want.length; i++) {
       assertThat(got[i]).as("output %d", i).isCloseTo(want[i], org.assertj.core.data.Offset.offset(1e-10));
     }
+  }
+
+  /**
+   * The float path (bulk copies of each output row's in-range run, element copies at the padded
+   * edges) gives the double path's output, and its input gradient (col2im of the same patches), for
+   * every geometry.
+   */
+  @ParameterizedTest(name = "c{0} {1}x{2} k{3} kernel{4} s{5} p{6} {7} bias {8}")
+  @MethodSource("geometries")
+  void floatPathMatchesTheDoublePath(
+      int c, int h, int w, int k, int kernel, int stride, int pad, PaddingMode mode, boolean bias) {
+    INDArray[] pd = new INDArray[2];
+    Layer ld = build(c, h, w, k, kernel, stride, pad, mode, bias, DataType.DOUBLE, pd);
+    INDArray[] pf = new INDArray[2];
+    Layer lf = build(c, h, w, k, kernel, stride, pad, mode, bias, DataType.FLOAT, pf);
+    INDArray xd = Arrays2.gaussian(9, 3, c * h * w);
+    INDArray r = Arrays2.gaussian(10, 3, (int) Shapes2.size(ld.outputShape()));
+    double[] want = ld.forward(xd, true, null).reshape(-1).toDoubleVector();
+    double[] wantDx = ld.backward(r, true).reshape(-1).toDoubleVector();
+    double[] got = lf.forward(xd.castTo(DataType.FLOAT), true, null).reshape(-1).toDoubleVector();
+    double[] gotDx =
+        lf.backward(r.castTo(DataType.FLOAT), true).reshape(-1).toDoubleVector();
+    for (int i = 0; i < want.length; i++) {
+      assertThat(got[i]).as("output %d", i).isCloseTo(want[i], org.assertj.core.data.Offset.offset(1e-4));
+    }
+    for (int i = 0; i < wantDx.length; i++) {
+      assertThat(gotDx[i]).as("input gradient %d", i)
+          .isCloseTo(wantDx[i], org.assertj.core.data.Offset.offset(1e-4));
+    }
+    assertThat(pf[1].toDoubleVector()).as("parameter gradient")
+        .usingComparatorWithPrecision(1e-3).containsExactly(pd[1].toDoubleVector());
   }
 
   @ParameterizedTest(name = "c{0} {1}x{2} k{3} kernel{4} s{5} p{6} {7} bias {8}")
