@@ -5,9 +5,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The one declared exception to block isolation: a versioned copy of a block's first layer's
- * parameters that the previous block's rule reads (MAN's EMA of the next block's first layer, spec
- * auglocal-man-pipeline.md section 6.4). No gradient flows through it: the reader gets a copy.
+ * One of the two declared exceptions to block isolation (the other: a rule's shared parameter
+ * group, found through {@link io.llt.engine.spi.RuleState#link}): a versioned copy of a block's
+ * first layer's parameters that the previous block's rule reads (MAN's EMA of the next block's
+ * first layer, spec auglocal-man-pipeline.md section 6.4). No gradient flows through it: the
+ * reader gets a copy.
  *
  * <p>The publishing block writes its parameters here after every update, tagged with its update
  * count; the reader copies them out and records the lag, its own update count minus the copy's

@@ -192,9 +192,10 @@ public interface LocalRule {
 
   /**
    * Returns true when this rule's step reads the first layer's parameters of the next block (MAN's
-   * EMA branch): the only read across a block boundary the engine allows. The graph links the two
-   * blocks through a versioned {@link io.llt.engine.graph.ParamMailbox} ({@link
-   * Block#successorParams()}); the next block publishes a copy after every update, no gradient
+   * EMA branch), one of the two declared links across a block boundary (the other is a rule's
+   * shared parameter group, {@link RuleState#link}). The graph links the two blocks through a
+   * versioned {@link io.llt.engine.graph.ParamMailbox} ({@link Block#successorParams()}); the
+   * next block publishes a copy after every update, no gradient
    * flows through it, and the version lag of every read is logged per epoch ({@code paramLag} in
    * the metrics). On the last block of the chain there is nothing to read and no link is made.
    * False by default.
