@@ -7,7 +7,9 @@
  * schedule ({@link io.llt.rules.noprop.NoiseSchedule}), the label embedding u_y ({@link
  * io.llt.rules.noprop.LabelEmbedding}), the reverse sampler ({@link io.llt.rules.noprop.DtSampler})
  * and the three terms of the DT loss ({@link io.llt.rules.noprop.DtLoss}), over plain double
- * arrays, and CT's learned schedule ({@link io.llt.rules.noprop.MonotoneSchedule}). Spec:
+ * arrays, and CT's learned schedule ({@link io.llt.rules.noprop.MonotoneSchedule}). The blocks of
+ * a DT chain share a trained embedding and classifier through a {@link
+ * io.llt.rules.noprop.SharedEmbedding}. Spec:
  * specs/monoforward-noprop-softhebb.md section 2, (b) and (c).
  *
  * <p>Index convention throughout (spec 2(b)): t = 0 is pure noise and t = T nearly clean; the
