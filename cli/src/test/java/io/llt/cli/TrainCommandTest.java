@@ -103,6 +103,23 @@ class TrainCommandTest {
     Cli e = Cli.run("eval", run.toString(), "--json", "--offline");
     assertThat(e.exit).as(e.toString()).isZero();
     assertThat(JSON.readTree(e.out).get("testAccuracy").asDouble()).isEqualTo(s.get("testAccuracy").asDouble());
+
+    // --activity adds each block's output statistics on the first test examples
+    Cli a = Cli.run("eval", run.toString(), "--json", "--offline", "--activity", "50");
+    assertThat(a.exit).as(a.toString()).isZero();
+    JsonNode aj = JSON.readTree(a.out);
+    assertThat(aj.get("activityExamples").asInt()).isEqualTo(50);
+    assertThat(aj.get("activity")).hasSize(2);
+    JsonNode b1 = aj.get("activity").get(0);
+    assertThat(b1.get("block").asText()).isEqualTo("b1");
+    assertThat(b1.get("groups")).as("one row per example").hasSize(1);
+    assertThat(b1.get("groups").get(0).get("silentRows").asDouble()).isBetween(0.0, 1.0);
+    assertThat(b1.get("groups").get(0).get("meanActive").asDouble())
+        .isBetween(0.0, b1.get("width").asDouble());
+    Cli text = Cli.run("eval", run.toString(), "--offline", "--activity");
+    assertThat(text.out).contains("activity on", "b2");
+    assertThat(Cli.run("eval", run.toString(), "--offline", "--activity", "0").err)
+        .contains("--activity: give a positive number");
   }
 
   /**
@@ -241,6 +258,29 @@ class TrainCommandTest {
     }
     assertThat(j.get("throughputRatio").asDouble()).isPositive();
     assertThat(JSON.readTree(r.out)).isEqualTo(j);
+  }
+
+  @Test
+  void convBenchTimesEveryConvLayerAgainstTheGemmRate() throws IOException {
+    Path out = tmp.resolve("bench-conv.json");
+    Cli r =
+        Cli.run("bench", "../configs/smoke/softhebb-synthetic.yaml", "--conv", "--batch", "4",
+            "--warmup", "1", "--repeats", "1", "--output", out.toString());
+    assertThat(r.exit).as(r.toString()).isZero();
+    JsonNode layers = JSON.readTree(out.toFile()).get("layers");
+    assertThat(layers).hasSize(1);
+    JsonNode l = layers.get(0);
+    assertThat(l.get("block").asText()).isEqualTo("hebb");
+    assertThat(l.get("inputShape").asText()).isEqualTo("[1, 6, 6]");
+    assertThat(l.get("backwardIncludesInputGradient").asBoolean()).as("one input channel").isFalse();
+    for (String f : new String[] {"forwardMs", "backwardMs", "forwardGflops", "sameShapeGemmGflops"}) {
+      assertThat(l.get(f).asDouble()).as(f).isPositive();
+    }
+    // the fractions are the layer's rate over the square GEMM's, measured in the same process
+    assertThat(l.get("forwardFractionOfSquareGemm").asDouble())
+        .isCloseTo(
+            l.get("forwardGflops").asDouble() / JSON.readTree(out.toFile()).get("squareGemmGflops").asDouble(),
+            org.assertj.core.data.Offset.offset(1e-12));
   }
 
   @Test

@@ -6,6 +6,7 @@ import io.llt.engine.config.TypeRegistry;
 import io.llt.engine.data.DataSplits;
 import io.llt.engine.graph.BlockGraph;
 import io.llt.engine.graph.GraphBuilder;
+import io.llt.engine.train.ActivityProbe;
 import io.llt.engine.train.Checkpoints;
 import io.llt.engine.train.Evaluator;
 import io.llt.engine.train.Experiment;
@@ -40,6 +41,17 @@ public final class EvalCommand implements Callable<Integer> {
 
   @Option(names = "--json", description = "Print the result as JSON.")
   boolean json;
+
+  @Option(
+      names = "--activity",
+      paramLabel = "N",
+      arity = "0..1",
+      fallbackValue = "2000",
+      description =
+          "Also measure each block's output on the first N test examples (default ${FALLBACK-VALUE}):"
+              + " per row group, the fraction of silent rows (no entry above zero), entries above"
+              + " zero per row, and the mean square.")
+  Integer activity;
 
   @Mixin DataOptions dataOptions;
 
@@ -87,6 +99,13 @@ public final class EvalCommand implements Callable<Integer> {
             Evaluator.evaluate(graph, graph.blocks().size(), data.validation(), bs);
         r.put("validationAccuracy", v.headline());
       }
+      if (activity != null) {
+        if (activity <= 0) {
+          throw new BadInputException("--activity: give a positive number of examples, not " + activity);
+        }
+        r.put("activityExamples", Math.min(activity, data.test().size()));
+        r.put("activity", ActivityProbe.measure(graph, data.test(), bs, activity));
+      }
       if (json) {
         out.println(RunDirectory.toJson(r));
       } else {
@@ -99,6 +118,18 @@ public final class EvalCommand implements Callable<Integer> {
             RunSupport.describeReadouts(test.readouts()));
         if (r.containsKey("validationAccuracy")) {
           out.printf(Locale.ROOT, "validation accuracy %.4f%n", r.get("validationAccuracy"));
+        }
+        if (activity != null) {
+          out.printf(Locale.ROOT, "activity on %d test examples (group: silent rows, entries > 0 per row, mean square):%n", r.get("activityExamples"));
+          @SuppressWarnings("unchecked")
+          List<ActivityProbe.BlockActivity> blocks = (List<ActivityProbe.BlockActivity>) r.get("activity");
+          for (ActivityProbe.BlockActivity b : blocks) {
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-10s width %d:", b.block(), b.width()));
+            for (ActivityProbe.Group g : b.groups()) {
+              line.append(String.format(Locale.ROOT, "  %d: %.1f%% %.1f %.3g", g.group(), 100 * g.silentRows(), g.meanActive(), g.meanSquare()));
+            }
+            out.println(line);
+          }
         }
       }
     }

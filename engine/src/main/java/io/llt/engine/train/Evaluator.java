@@ -124,6 +124,20 @@ public final class Evaluator {
    */
   static Map<String, INDArray> score(
       BlockGraph graph, int from, int blockCount, INDArray features, MemoryTracker tracker) {
+    return score(graph, from, blockCount, features, tracker, null);
+  }
+
+  /**
+   * Scores one batch as {@link #score(BlockGraph, int, int, INDArray, MemoryTracker)}, showing each
+   * block's inference output to {@code observer} (may be null) inside the block's workspace.
+   */
+  static Map<String, INDArray> score(
+      BlockGraph graph,
+      int from,
+      int blockCount,
+      INDArray features,
+      MemoryTracker tracker,
+      java.util.function.ObjIntConsumer<INDArray> observer) {
     Block first = graph.blocks().get(0);
     INDArray x = features;
     if (from == 0) {
@@ -143,6 +157,9 @@ public final class Evaluator {
               i < blockCount - 1 && b.rule().auxiliaryScores()
                   ? new BlockInference(b.forward(x, false), Map.of())
                   : b.rule().infer(b, b.state(), x, signals);
+          if (observer != null) {
+            observer.accept(inf.output(), i);
+          }
           try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             for (var e : inf.scores().entrySet()) {
               INDArray old = last.put(e.getKey(), e.getValue().dup());

@@ -171,6 +171,75 @@ class FfTrainingTest {
     }
   }
 
+  /**
+   * The activity probe of {@code llt eval --activity} against the same figures counted by hand from
+   * each block's forward: one group per candidate label and one for the neutral row.
+   */
+  @Test
+  void activityProbeCountsEachBlocksSilentRowsPerLabelGroup() {
+    LocalRuleConfig rule =
+        new ForwardForwardRule.Config(
+            FfGoodness.MEAN, null, 1.0, null, null, null,
+            List.of(FfReadout.GOODNESS, FfReadout.SOFTMAX), 0, null, null);
+    ExperimentConfig c = config(rule, Schedule.SIMULTANEOUS, 1, 64, 0.01, 2);
+    DataSplits d = data(c);
+    try (BlockGraph g = new GraphBuilder(REGISTRY).build(c, c.data().exampleShape(), 4, DataType.FLOAT)) {
+      new Trainer(c, g, d, null, null, null).fit(0);
+      // silence block 2: its dense bias (the last 64 layer parameters, before the softmax head's)
+      // far below any pre-activation
+      long layerParams = g.blocks().get(1).layerParams();
+      g.blocks().get(1).params()
+          .get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+              org.nd4j.linalg.indexing.NDArrayIndex.interval(layerParams - 64, layerParams))
+          .assign(-1.0e3);
+      int n = 40;
+      List<io.llt.engine.train.ActivityProbe.BlockActivity> probe =
+          io.llt.engine.train.ActivityProbe.measure(g, d.test(), 16, n);
+      assertThat(probe).hasSize(2);
+      // by hand: all n examples in one pass, 4 candidate labels then the neutral row
+      io.llt.engine.graph.Block first = g.blocks().get(0);
+      INDArray x =
+          d.test().features().get(
+              org.nd4j.linalg.indexing.NDArrayIndex.interval(0, n),
+              org.nd4j.linalg.indexing.NDArrayIndex.all());
+      INDArray h = first.rule().encodeInference(first, first.state(), x);
+      for (int i = 0; i < 2; i++) {
+        h = g.blocks().get(i).forward(h, false).dup();
+        assertThat(probe.get(i).block()).isEqualTo(g.blocks().get(i).id());
+        assertThat(probe.get(i).width()).isEqualTo(64);
+        assertThat(probe.get(i).groups()).hasSize(5);
+        for (int grp = 0; grp < 5; grp++) {
+          double[][] rows = h.get(
+                  org.nd4j.linalg.indexing.NDArrayIndex.interval(grp * n, (grp + 1) * n),
+                  org.nd4j.linalg.indexing.NDArrayIndex.all())
+              .toDoubleMatrix();
+          double silent = 0;
+          double active = 0;
+          double sq = 0;
+          for (double[] r : rows) {
+            int a = 0;
+            for (double v : r) {
+              a += v > 0 ? 1 : 0;
+              sq += v * v;
+            }
+            active += a;
+            silent += a == 0 ? 1 : 0;
+          }
+          var got = probe.get(i).groups().get(grp);
+          assertThat(got.group()).isEqualTo(grp);
+          assertThat(got.silentRows()).as("block %d group %d", i, grp).isEqualTo(silent / n);
+          assertThat(got.meanActive()).isEqualTo(active / n);
+          assertThat(got.meanSquare()).isCloseTo(sq / (n * 64.0), org.assertj.core.data.Offset.offset(1e-6));
+          if (i == 0) {
+            assertThat(got.meanActive()).as("block 1 is alive").isPositive();
+          } else {
+            assertThat(got.silentRows()).as("block 2 is silenced").isEqualTo(1.0);
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void pipelinedEqualsSimultaneousBitForBit() {
     LocalRuleConfig rule =
