@@ -452,6 +452,15 @@ abstract class FfRule implements LocalRule {
   @Override
   public List<String> warnings(BlockContext ctx, List<LayerConfig> layers) {
     List<String> out = new ArrayList<>();
+    if (s.softmax() && !s.hybrid() && s.goodness() == FfGoodness.MEAN
+        && ctx.index() == ctx.blockCount() - 1) {
+      // measured, docs/RESULTS.md: the logit's slope is 1/D of sum goodness's, so negatives are
+      // pushed to zero activity until the end, and the neutral-label rows go with them
+      out.add(
+          "the softmax readout reads the neutral-label rows, which mean goodness drives to zero"
+              + " activity with the negatives (Fashion-MNIST, 3 x 1000: the readout fell from 80%"
+              + " to 30% over 30 epochs); use goodness: sum for it, or readouts: [goodness]");
+    }
     LengthNormalizing norm = null;
     for (LayerConfig l : layers) {
       if (l instanceof LengthNormalizing) {

@@ -262,4 +262,23 @@ class ForwardForwardRuleTest {
     assertThat(ff(FfGoodness.SUM, null, null).build().warnings(ctx, none))
         .singleElement().asString().contains("no normalize layer");
   }
+
+  @Test
+  void warnsOnceThatMeanGoodnessSilencesTheSoftmaxReadoutsRows() {
+    List<LayerConfig> rms = List.of(new NormalizeLayer.Config(NormKind.RMS, null), new DenseLayer.Config(1000, true, Activation.RELU, null));
+    List<FfReadout> both = List.of(FfReadout.GOODNESS, FfReadout.SOFTMAX);
+    java.util.function.BiFunction<FfGoodness, Integer, List<String>> warnings =
+        (g, index) ->
+            new ForwardForwardRule.Config(g, null, null, null, null, null, both, 0, null, null)
+                .build()
+                .warnings(
+                    new io.llt.engine.spi.BlockContext(
+                        "b" + index, index, 3, new long[] {1000}, new long[] {1000}, 10,
+                        DataType.FLOAT, new long[] {1000, 1000, 1000}),
+                    rms);
+    assertThat(warnings.apply(FfGoodness.MEAN, 2))
+        .singleElement().asString().contains("softmax readout", "goodness: sum");
+    assertThat(warnings.apply(FfGoodness.MEAN, 1)).as("only the head's block warns").isEmpty();
+    assertThat(warnings.apply(FfGoodness.SUM, 2)).isEmpty();
+  }
 }
