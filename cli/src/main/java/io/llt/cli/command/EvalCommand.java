@@ -99,12 +99,14 @@ public final class EvalCommand implements Callable<Integer> {
             Evaluator.evaluate(graph, graph.blocks().size(), data.validation(), bs);
         r.put("validationAccuracy", v.headline());
       }
+      List<ActivityProbe.BlockActivity> blockActivity = null;
       if (activity != null) {
         if (activity <= 0) {
           throw new BadInputException("--activity: give a positive number of examples, not " + activity);
         }
+        blockActivity = ActivityProbe.measure(graph, data.test(), bs, activity);
         r.put("activityExamples", Math.min(activity, data.test().size()));
-        r.put("activity", ActivityProbe.measure(graph, data.test(), bs, activity));
+        r.put("activity", blockActivity);
       }
       if (json) {
         out.println(RunDirectory.toJson(r));
@@ -119,11 +121,9 @@ public final class EvalCommand implements Callable<Integer> {
         if (r.containsKey("validationAccuracy")) {
           out.printf(Locale.ROOT, "validation accuracy %.4f%n", r.get("validationAccuracy"));
         }
-        if (activity != null) {
+        if (blockActivity != null) {
           out.printf(Locale.ROOT, "activity on %d test examples (group: silent rows, entries > 0 per row, mean square):%n", r.get("activityExamples"));
-          @SuppressWarnings("unchecked")
-          List<ActivityProbe.BlockActivity> blocks = (List<ActivityProbe.BlockActivity>) r.get("activity");
-          for (ActivityProbe.BlockActivity b : blocks) {
+          for (ActivityProbe.BlockActivity b : blockActivity) {
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-10s width %d:", b.block(), b.width()));
             for (ActivityProbe.Group g : b.groups()) {
               line.append(String.format(Locale.ROOT, "  %d: %.1f%% %.1f %.3g", g.group(), 100 * g.silentRows(), g.meanActive(), g.meanSquare()));
