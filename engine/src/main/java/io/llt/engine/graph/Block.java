@@ -350,9 +350,7 @@ public final class Block implements AutoCloseable {
    */
   public long fixedBytes() {
     long n = params.length() + grads.length();
-    if (optimizer.state() != null) {
-      n += optimizer.state().length();
-    }
+    n += optimizer.stateLength();
     if (buffers != null) {
       n += buffers.length();
     }
@@ -385,9 +383,7 @@ public final class Block implements AutoCloseable {
     if (buffers != null) {
       buffers.close();
     }
-    if (optimizer.state() != null) {
-      optimizer.state().close();
-    }
+    optimizer.close();
     if (published != null) {
       published.close();
     }

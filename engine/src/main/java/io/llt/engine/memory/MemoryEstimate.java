@@ -240,7 +240,6 @@ public record MemoryEstimate(
    */
   public static BlockEstimate of(Block block, boolean handsOff, int rowsPerExample) {
     long w = block.dataType().width();
-    INDArray opt = block.optimizer().state();
     INDArray buffers = block.state().buffers();
     long n = block.params().length();
     return estimate(
@@ -249,7 +248,7 @@ public record MemoryEstimate(
         block.state(),
         n * w,
         block.grads().length() * w,
-        opt == null ? 0 : opt.length() * w,
+        block.optimizer().stateLength() * w,
         buffers == null ? 0 : buffers.length() * buffers.dataType().width(),
         optimizerStepValues(block.optimizerConfig(), n) * w,
         w,

@@ -3,6 +3,7 @@ package io.llt.engine.optim;
 import io.llt.engine.config.OptimizerConfig;
 import io.llt.engine.config.OptimizerType;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater;
 import org.nd4j.linalg.factory.Nd4j;
@@ -52,8 +53,34 @@ final class AdamOptimizer implements Optimizer {
   }
 
   @Override
-  public INDArray state() {
-    return state;
+  public long stateLength() {
+    return state == null ? 0 : state.length();
+  }
+
+  @Override
+  public INDArray exportState() {
+    if (state == null) {
+      return null;
+    }
+    try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+      return state.dup('c');
+    }
+  }
+
+  @Override
+  public void importState(INDArray s) {
+    if (state == null || s.length() != state.length()) {
+      throw new IllegalArgumentException(
+          "optimizer state of " + s.length() + " values, expected " + stateLength());
+    }
+    state.assign(s.reshape(state.shape()));
+  }
+
+  @Override
+  public void close() {
+    if (state != null) {
+      state.close();
+    }
   }
 
   @Override

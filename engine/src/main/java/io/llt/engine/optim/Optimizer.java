@@ -8,9 +8,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>Lifecycle: created with the block, {@link #step} once per training batch (inside the block's
  * workspace, so its temporaries are released with the step), state saved and restored through
- * {@link #state()}. Not thread-safe.
+ * {@link #exportState()} and {@link #importState}, released by {@link #close()}. Not thread-safe.
  */
-public interface Optimizer {
+public interface Optimizer extends AutoCloseable {
   /**
    * Applies one update in place.
    *
@@ -20,8 +20,21 @@ public interface Optimizer {
    */
   void step(INDArray params, INDArray grads, double learningRate);
 
-  /** Returns the optimizer state (moments, momentum buffer) as one array, or null when stateless. */
-  INDArray state();
+  /** Returns the number of state values (moments, momentum buffer) it holds; 0 when stateless. */
+  long stateLength();
+
+  /**
+   * Returns a copy of the state (moments, momentum buffer) as one {@code [1, stateLength()]} array
+   * outside any workspace, which the caller closes; null when stateless.
+   */
+  INDArray exportState();
+
+  /**
+   * Replaces the state with {@code state}, as {@link #exportState()} returned it.
+   *
+   * @throws IllegalArgumentException if its length is not {@link #stateLength()}
+   */
+  void importState(INDArray state);
 
   /** Returns the number of steps taken (Adam's bias correction depends on it). */
   long steps();
@@ -41,8 +54,18 @@ public interface Optimizer {
       }
 
       @Override
-      public INDArray state() {
+      public long stateLength() {
+        return 0;
+      }
+
+      @Override
+      public INDArray exportState() {
         return null;
+      }
+
+      @Override
+      public void importState(INDArray state) {
+        throw new IllegalArgumentException("this block's optimizer holds no state");
       }
 
       @Override
@@ -55,10 +78,20 @@ public interface Optimizer {
     };
   }
 
-  /** Creates the optimizer for a block with {@code n} parameters; state is allocated here. */
+  /** Releases native state; the default holds none. */
+  @Override
+  default void close() {}
+
+  /**
+   * Creates the optimizer for a block with {@code n} parameters; state is allocated here. Adam runs
+   * on the host ({@link HostAdamOptimizer}) on the CPU backend, and as libnd4j's fused op ({@link
+   * AdamOptimizer}) elsewhere.
+   */
   static Optimizer create(OptimizerConfig config, long n, org.nd4j.linalg.api.buffer.DataType dt) {
     if (config.type().isAdam()) {
-      return new AdamOptimizer(config, n, dt);
+      return HostAdamOptimizer.supports(n, dt)
+          ? new HostAdamOptimizer(config, n, dt)
+          : new AdamOptimizer(config, n, dt);
     }
     return new SgdOptimizer(config, n, dt);
   }

@@ -2,6 +2,7 @@ package io.llt.engine.optim;
 
 import io.llt.engine.config.OptimizerConfig;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -42,8 +43,34 @@ final class SgdOptimizer implements Optimizer {
   }
 
   @Override
-  public INDArray state() {
-    return buffer;
+  public long stateLength() {
+    return buffer == null ? 0 : buffer.length();
+  }
+
+  @Override
+  public INDArray exportState() {
+    if (buffer == null) {
+      return null;
+    }
+    try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+      return buffer.dup('c');
+    }
+  }
+
+  @Override
+  public void importState(INDArray s) {
+    if (buffer == null || s.length() != buffer.length()) {
+      throw new IllegalArgumentException(
+          "optimizer state of " + s.length() + " values, expected " + stateLength());
+    }
+    buffer.assign(s.reshape(buffer.shape()));
+  }
+
+  @Override
+  public void close() {
+    if (buffer != null) {
+      buffer.close();
+    }
   }
 
   @Override

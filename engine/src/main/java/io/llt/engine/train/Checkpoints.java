@@ -13,7 +13,6 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Arrays;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -46,10 +45,12 @@ public final class Checkpoints {
         out.writeLong(b.params().length());
         Nd4j.write(b.params(), out);
         out.writeLong(b.optimizer().steps());
-        INDArray st = b.optimizer().state();
+        INDArray st = b.optimizer().exportState();
         out.writeBoolean(st != null);
         if (st != null) {
-          Nd4j.write(st, out);
+          try (st) {
+            Nd4j.write(st, out);
+          }
         }
         INDArray buf = b.state().buffers();
         out.writeBoolean(buf != null);
@@ -108,16 +109,16 @@ public final class Checkpoints {
         }
         b.optimizer().restoreSteps(in.readLong());
         boolean hasState = in.readBoolean();
-        INDArray st = b.optimizer().state();
-        if (hasState != (st != null)) {
+        long stateLength = b.optimizer().stateLength();
+        if (hasState != (stateLength > 0)) {
           throw new BadInputException(file + ": optimizer state of block '" + id + "' differs");
         }
         if (hasState) {
           try (INDArray s = Nd4j.read(in)) {
-            if (!Arrays.equals(s.shape(), st.shape())) {
+            if (s.length() != stateLength) {
               throw new BadInputException(file + ": optimizer state of block '" + id + "' differs");
             }
-            st.assign(s);
+            b.optimizer().importState(s);
           }
         }
         boolean hasBuffers = in.readBoolean();

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** Optimizers against plain-Java references of PyTorch's update equations, step by step. */
 class OptimizerTest {
@@ -21,9 +22,19 @@ class OptimizerTest {
     {1.5, -0.7, 0.2, 0.0, -0.05},
   };
 
+  /** Every Adam implementation: the host loop (the CPU backend's) and libnd4j's fused op. */
+  private static final String[] ADAMS = {"host", "native"};
+
+  private static Optimizer adam(String which, OptimizerConfig c, long n, DataType dt) {
+    return which.equals("host") ? new HostAdamOptimizer(c, n, dt) : new AdamOptimizer(c, n, dt);
+  }
+
   private static double[] run(OptimizerConfig c, double lr) {
+    return run(Optimizer.create(c, P0.length, DataType.DOUBLE), lr);
+  }
+
+  private static double[] run(Optimizer o, double lr) {
     INDArray p = Nd4j.create(P0, new long[] {1, P0.length}, DataType.DOUBLE);
-    Optimizer o = Optimizer.create(c, P0.length, DataType.DOUBLE);
     for (double[] g : G) {
       o.step(p, Nd4j.create(g, new long[] {1, g.length}, DataType.DOUBLE), lr);
     }
@@ -51,9 +62,12 @@ class OptimizerTest {
         p[i] -= lr * mhat / (Math.sqrt(vhat) + eps);
       }
     }
-    double[] got = run(new OptimizerConfig(OptimizerType.ADAM, lr, b1, b2, eps, null, null, wd, null), lr);
-    for (int i = 0; i < p.length; i++) {
-      assertThat(got[i]).as("parameter %d", i).isCloseTo(p[i], org.assertj.core.data.Offset.offset(1e-12));
+    OptimizerConfig c = new OptimizerConfig(OptimizerType.ADAM, lr, b1, b2, eps, null, null, wd, null);
+    for (String which : ADAMS) {
+      double[] got = run(adam(which, c, P0.length, DataType.DOUBLE), lr);
+      for (int i = 0; i < p.length; i++) {
+        assertThat(got[i]).as("%s parameter %d", which, i).isCloseTo(p[i], org.assertj.core.data.Offset.offset(1e-12));
+      }
     }
   }
 
@@ -79,10 +93,12 @@ class OptimizerTest {
         p[i] -= lr * mhat / (Math.sqrt(vhat) + eps);
       }
     }
-    double[] got =
-        run(new OptimizerConfig(OptimizerType.ADAMW, lr, b1, b2, eps, null, null, wd, null), lr);
-    for (int i = 0; i < p.length; i++) {
-      assertThat(got[i]).as("parameter %d", i).isCloseTo(p[i], org.assertj.core.data.Offset.offset(1e-12));
+    OptimizerConfig c = new OptimizerConfig(OptimizerType.ADAMW, lr, b1, b2, eps, null, null, wd, null);
+    for (String which : ADAMS) {
+      double[] got = run(adam(which, c, P0.length, DataType.DOUBLE), lr);
+      for (int i = 0; i < p.length; i++) {
+        assertThat(got[i]).as("%s parameter %d", which, i).isCloseTo(p[i], org.assertj.core.data.Offset.offset(1e-12));
+      }
     }
   }
 
@@ -118,6 +134,118 @@ class OptimizerTest {
         expected -= 0.5 * g[i];
       }
       assertThat(got[i]).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-12));
+    }
+  }
+
+  /** The CPU backend gets the host Adam; SGD keeps its native momentum buffer. */
+  @Test
+  void cpuBackendRunsAdamOnTheHost() {
+    assertThat(Optimizer.create(OptimizerConfig.adamDefaults(), 10, DataType.FLOAT))
+        .isInstanceOf(HostAdamOptimizer.class);
+    OptimizerConfig sgd = new OptimizerConfig(OptimizerType.SGD, 0.1, null, null, null, 0.9, false, null, null);
+    assertThat(Optimizer.create(sgd, 10, DataType.FLOAT)).isInstanceOf(SgdOptimizer.class);
+  }
+
+  /**
+   * In float, over several chunks (a partial last one) of a view with an offset, and on one and on
+   * several threads: the host Adam equals a plain float loop of the same formula bit for bit, and
+   * libnd4j's fused op to float rounding.
+   */
+  @Test
+  void hostAdamInFloatMatchesAPlainLoopOnEveryChunkAndThreadCount() {
+    int n = 2 * HostAdamOptimizer.CHUNK + 123;
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(3);
+    float[] p0 = new float[n];
+    float[][] gs = new float[3][n];
+    for (int i = 0; i < n; i++) {
+      p0[i] = (float) rng.nextGaussian();
+      for (float[] g : gs) {
+        g[i] = (float) (rng.nextGaussian() * (i % 7 == 0 ? 1e-3 : 1));
+      }
+    }
+    OptimizerConfig c = new OptimizerConfig(OptimizerType.ADAM, 1e-2, 0.9, 0.999, 1e-8, null, null, 0.01, null);
+    // reference: the same float operations, element by element
+    float[] ref = p0.clone();
+    float[] m = new float[n];
+    float[] v = new float[n];
+    for (int t = 1; t <= gs.length; t++) {
+      double bc2 = Math.sqrt(1 - Math.pow(0.999, t));
+      float step = (float) (1e-2 * bc2 / (1 - Math.pow(0.9, t)));
+      float eps = (float) (1e-8 * bc2);
+      for (int i = 0; i < n; i++) {
+        float gi = gs[t - 1][i] + 0.01f * ref[i];
+        m[i] = 0.9f * m[i] + (1 - 0.9f) * gi;
+        v[i] = 0.999f * v[i] + (1 - 0.999f) * gi * gi;
+        ref[i] = ref[i] - step * m[i] / ((float) Math.sqrt(v[i]) + eps);
+      }
+    }
+    int threads = Nd4j.getEnvironment().maxThreads();
+    try {
+      for (int th : new int[] {1, 3}) {
+        Nd4j.getEnvironment().setMaxThreads(th);
+        for (String which : ADAMS) {
+          // parameters and gradients as views at an offset inside larger arrays
+          INDArray pAll = Nd4j.create(DataType.FLOAT, 1, n + 7);
+          INDArray gAll = Nd4j.create(DataType.FLOAT, 1, n + 7);
+          INDArray p = pAll.get(NDArrayIndex.all(), NDArrayIndex.interval(5, 5 + n));
+          INDArray g = gAll.get(NDArrayIndex.all(), NDArrayIndex.interval(5, 5 + n));
+          p.assign(Nd4j.createFromArray(p0).reshape(1, n));
+          Optimizer o = adam(which, c, n, DataType.FLOAT);
+          for (float[] gt : gs) {
+            g.assign(Nd4j.createFromArray(gt).reshape(1, n));
+            o.step(p, g, 1e-2);
+          }
+          float[] got = p.toFloatVector();
+          for (int i = 0; i < n; i++) {
+            if (which.equals("host")) {
+              assertThat(got[i]).as("host, %d threads, element %d", th, i).isEqualTo(ref[i]);
+            } else {
+              assertThat(got[i]).as("native element %d", i).isCloseTo(ref[i], org.assertj.core.data.Offset.offset(1e-6f));
+            }
+          }
+          // the elements beside the view are left alone
+          assertThat(pAll.getFloat(0, 4)).isZero();
+          assertThat(pAll.getFloat(0, 5 + n)).isZero();
+        }
+      }
+    } finally {
+      Nd4j.getEnvironment().setMaxThreads(threads);
+    }
+  }
+
+  /** Exporting and importing the state continues the run exactly, in both Adams and in SGD. */
+  @Test
+  void exportedStateResumesExactly() {
+    OptimizerConfig sgd = new OptimizerConfig(OptimizerType.SGD, 0.1, null, null, null, 0.9, true, null, null);
+    OptimizerConfig ad = new OptimizerConfig(OptimizerType.ADAM, 0.01, 0.9, 0.99, 1e-3, null, null, 0.1, null);
+    for (String which : new String[] {"host", "native", "sgd"}) {
+      java.util.function.Supplier<Optimizer> make =
+          () -> which.equals("sgd") ? new SgdOptimizer(sgd, P0.length, DataType.DOUBLE) : adam(which, ad, P0.length, DataType.DOUBLE);
+      Optimizer whole = make.get();
+      INDArray pw = Nd4j.create(P0, new long[] {1, P0.length}, DataType.DOUBLE);
+      Optimizer first = make.get();
+      INDArray pr = Nd4j.create(P0, new long[] {1, P0.length}, DataType.DOUBLE);
+      for (int t = 0; t < 2; t++) {
+        whole.step(pw, Nd4j.create(G[t], new long[] {1, P0.length}, DataType.DOUBLE), 0.01);
+        first.step(pr, Nd4j.create(G[t], new long[] {1, P0.length}, DataType.DOUBLE), 0.01);
+      }
+      Optimizer resumed = make.get();
+      try (INDArray st = first.exportState()) {
+        assertThat(st.length()).isEqualTo(resumed.stateLength()).isEqualTo(which.equals("sgd") ? P0.length : 2L * P0.length);
+        resumed.importState(st);
+      }
+      resumed.restoreSteps(first.steps());
+      for (int t = 2; t < G.length; t++) {
+        whole.step(pw, Nd4j.create(G[t], new long[] {1, P0.length}, DataType.DOUBLE), 0.01);
+        resumed.step(pr, Nd4j.create(G[t], new long[] {1, P0.length}, DataType.DOUBLE), 0.01);
+      }
+      assertThat(pr.toDoubleVector()).as(which).containsExactly(pw.toDoubleVector());
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> resumed.importState(Nd4j.zeros(DataType.DOUBLE, 1, 3)))
+          .as(which)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("3");
+      resumed.close();
     }
   }
 

@@ -118,9 +118,8 @@ class MemoryEstimateTest {
         for (int i = 0; i < g.blocks().size(); i++) {
           Block b = g.blocks().get(i);
           BlockEstimate be = e.blocks().get(i);
-          INDArray opt = b.optimizer().state();
           long lengths =
-              b.params().length() + b.grads().length() + (opt == null ? 0 : opt.length());
+              b.params().length() + b.grads().length() + b.optimizer().stateLength();
           assertThat(be.fixedBytes()).as("config %d block %d", k, i).isEqualTo(lengths * 4);
           assertThat(be.optimizerBytes()).isEqualTo(slots[k] * b.params().length() * 4);
         }
@@ -299,8 +298,7 @@ class MemoryEstimateTest {
         long tracked = NativeMemory.workspaceBytes() - before;
         long lengths = 0;
         for (Block b : g.blocks()) {
-          INDArray opt = b.optimizer().state();
-          lengths += b.params().length() + b.grads().length() + (opt == null ? 0 : opt.length());
+          lengths += b.params().length() + b.grads().length() + b.optimizer().stateLength();
         }
         long resident = lengths * 4 + grown + tracked;
         // the batch itself is freed after each batch
