@@ -3,7 +3,6 @@ package io.llt.engine.optim;
 import io.llt.engine.config.OptimizerConfig;
 import io.llt.engine.config.OptimizerType;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater;
 import org.nd4j.linalg.factory.Nd4j;
@@ -22,16 +21,18 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * so it is called with {@code eps' = eps * sqrt(1-b2^t)}, which makes the two forms identical
  * (checked against a plain-Java reference in {@code OptimizerTest}).
  */
-final class AdamOptimizer implements Optimizer {
+final class AdamOptimizer extends BaseOptimizer {
   private final OptimizerConfig config;
-  private final INDArray state;
   private final INDArray m;
   private final INDArray v;
-  private long t;
 
   AdamOptimizer(OptimizerConfig config, long n, DataType dt) {
+    this(config, n, Nd4j.zeros(dt, 1, 2 * n));
+  }
+
+  private AdamOptimizer(OptimizerConfig config, long n, INDArray state) {
+    super(state);
     this.config = config;
-    this.state = Nd4j.zeros(dt, 1, 2 * n);
     this.m = state.get(NDArrayIndex.all(), NDArrayIndex.interval(0, n));
     this.v = state.get(NDArrayIndex.all(), NDArrayIndex.interval(n, 2 * n));
   }
@@ -50,46 +51,5 @@ final class AdamOptimizer implements Optimizer {
         new AdamUpdater(
             grads, v, m, learningRate, config.beta1(), config.beta2(), eps, (int) (t - 1)));
     params.subi(grads);
-  }
-
-  @Override
-  public long stateLength() {
-    return state == null ? 0 : state.length();
-  }
-
-  @Override
-  public INDArray exportState() {
-    if (state == null) {
-      return null;
-    }
-    try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-      return state.dup('c');
-    }
-  }
-
-  @Override
-  public void importState(INDArray s) {
-    if (state == null || s.length() != state.length()) {
-      throw new IllegalArgumentException(
-          "optimizer state of " + s.length() + " values, expected " + stateLength());
-    }
-    state.assign(s.reshape(state.shape()));
-  }
-
-  @Override
-  public void close() {
-    if (state != null) {
-      state.close();
-    }
-  }
-
-  @Override
-  public long steps() {
-    return t;
-  }
-
-  @Override
-  public void restoreSteps(long steps) {
-    this.t = steps;
   }
 }

@@ -26,7 +26,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * ones, but they are Java heap, not native memory. With {@code OMP_NUM_THREADS} above one the chunks
  * run on the common fork-join pool, as libnd4j's op would on its threads; with one, on the caller.
  */
-final class HostAdamOptimizer implements Optimizer {
+final class HostAdamOptimizer extends BaseOptimizer {
   /** Elements per chunk: the gradient and parameter chunks (2 x 64 KiB as floats) stay in L2. */
   static final int CHUNK = 16384;
 
@@ -42,9 +42,9 @@ final class HostAdamOptimizer implements Optimizer {
   private final float[] vf;
   private final double[] md;
   private final double[] vd;
-  private long t;
 
   HostAdamOptimizer(OptimizerConfig config, long n, DataType dt) {
+    super(null);
     if (n > Integer.MAX_VALUE - 8) {
       throw new IllegalArgumentException("host Adam holds at most 2^31 - 9 parameters, got " + n);
     }
@@ -217,15 +217,5 @@ final class HostAdamOptimizer implements Optimizer {
     } finally {
       c.close();
     }
-  }
-
-  @Override
-  public long steps() {
-    return t;
-  }
-
-  @Override
-  public void restoreSteps(long steps) {
-    this.t = steps;
   }
 }
