@@ -2,7 +2,6 @@ package io.llt.engine.optim;
 
 import io.llt.engine.config.OptimizerConfig;
 import io.llt.engine.config.OptimizerType;
-import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.stream.IntStream;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -11,8 +10,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Adam with PyTorch semantics (as {@link AdamOptimizer}) for the CPU backend: the two moments live
- * on the Java heap and the whole update is one Java loop, which the JIT compiles to SIMD code.
+ * Adam with PyTorch semantics (as {@link AdamOptimizer}) for float parameters on the CPU backend:
+ * the two moments live on the Java heap and the whole update is one Java loop, which the JIT
+ * compiles to SIMD code. Double parameters (gradient checks, tests) keep libnd4j's op, where speed
+ * does not matter.
  *
  * <p>Why: libnd4j M2.1's fused {@code adam_updater} takes about 2.7-3 ms per million float
  * parameters on one core of the development machine, as long as a 128x1000x1000 matrix product,
@@ -30,42 +31,28 @@ final class HostAdamOptimizer extends BaseOptimizer {
   /** Elements per chunk: the gradient and parameter chunks (2 x 64 KiB as floats) stay in L2. */
   static final int CHUNK = 16384;
 
-  private static final ThreadLocal<float[][]> FLOAT_SCRATCH =
+  private static final ThreadLocal<float[][]> SCRATCH =
       ThreadLocal.withInitial(() -> new float[][] {new float[CHUNK], new float[CHUNK]});
-  private static final ThreadLocal<double[][]> DOUBLE_SCRATCH =
-      ThreadLocal.withInitial(() -> new double[][] {new double[CHUNK], new double[CHUNK]});
 
   private final OptimizerConfig config;
   private final int n;
-  private final DataType dt;
-  private final float[] mf;
-  private final float[] vf;
-  private final double[] md;
-  private final double[] vd;
+  private final float[] m;
+  private final float[] v;
 
-  HostAdamOptimizer(OptimizerConfig config, long n, DataType dt) {
+  HostAdamOptimizer(OptimizerConfig config, long n) {
     super(null);
     if (n > Integer.MAX_VALUE - 8) {
       throw new IllegalArgumentException("host Adam holds at most 2^31 - 9 parameters, got " + n);
     }
-    if (dt != DataType.FLOAT && dt != DataType.DOUBLE) {
-      throw new IllegalArgumentException("host Adam supports FLOAT and DOUBLE, got " + dt);
-    }
     this.config = config;
     this.n = (int) n;
-    this.dt = dt;
-    boolean f = dt == DataType.FLOAT;
-    this.mf = f ? new float[this.n] : null;
-    this.vf = f ? new float[this.n] : null;
-    this.md = f ? null : new double[this.n];
-    this.vd = f ? null : new double[this.n];
+    this.m = new float[this.n];
+    this.v = new float[this.n];
   }
 
   /** Whether this implementation serves {@code n} parameters of type {@code dt} on this backend. */
   static boolean supports(long n, DataType dt) {
-    return Nd4j.getEnvironment().isCPU()
-        && n <= Integer.MAX_VALUE - 8
-        && (dt == DataType.FLOAT || dt == DataType.DOUBLE);
+    return Nd4j.getEnvironment().isCPU() && n <= Integer.MAX_VALUE - 8 && dt == DataType.FLOAT;
   }
 
   @Override
@@ -91,50 +78,33 @@ final class HostAdamOptimizer extends BaseOptimizer {
     }
     long p0 = params.offset();
     long g0 = grads.offset();
-    if (dt == DataType.FLOAT) {
-      FloatBuffer pb = params.data().asNioFloat();
-      FloatBuffer gb = grads.data().asNioFloat();
-      float fb1 = (float) b1;
-      float fb2 = (float) b2;
-      float fStep = (float) stepSize;
-      float fEps = (float) eps;
-      float fL2 = (float) l2;
-      float fDecay = (float) decay;
-      range.forEach(
-          k -> {
-            float[][] s = FLOAT_SCRATCH.get();
-            for (int c = k; c < chunks; c += threads) {
-              int from = c * CHUNK;
-              int len = Math.min(CHUNK, n - from);
-              gb.get((int) (g0 + from), s[0], 0, len);
-              pb.get((int) (p0 + from), s[1], 0, len);
-              updateFloat(s[0], s[1], mf, vf, from, len, fb1, fb2, fStep, fEps, fL2, fDecay);
-              pb.put((int) (p0 + from), s[1], 0, len);
-            }
-          });
-    } else {
-      DoubleBuffer pb = params.data().asNioDouble();
-      DoubleBuffer gb = grads.data().asNioDouble();
-      range.forEach(
-          k -> {
-            double[][] s = DOUBLE_SCRATCH.get();
-            for (int c = k; c < chunks; c += threads) {
-              int from = c * CHUNK;
-              int len = Math.min(CHUNK, n - from);
-              gb.get((int) (g0 + from), s[0], 0, len);
-              pb.get((int) (p0 + from), s[1], 0, len);
-              updateDouble(s[0], s[1], md, vd, from, len, b1, b2, stepSize, eps, l2, decay);
-              pb.put((int) (p0 + from), s[1], 0, len);
-            }
-          });
-    }
+    FloatBuffer pb = params.data().asNioFloat();
+    FloatBuffer gb = grads.data().asNioFloat();
+    float fb1 = (float) b1;
+    float fb2 = (float) b2;
+    float fStep = (float) stepSize;
+    float fEps = (float) eps;
+    float fL2 = (float) l2;
+    float fDecay = (float) decay;
+    range.forEach(
+        k -> {
+          float[][] s = SCRATCH.get();
+          for (int c = k; c < chunks; c += threads) {
+            int from = c * CHUNK;
+            int len = Math.min(CHUNK, n - from);
+            gb.get((int) (g0 + from), s[0], 0, len);
+            pb.get((int) (p0 + from), s[1], 0, len);
+            update(s[0], s[1], m, v, from, len, fb1, fb2, fStep, fEps, fL2, fDecay);
+            pb.put((int) (p0 + from), s[1], 0, len);
+          }
+        });
   }
 
   /**
    * One chunk: {@code g} and {@code p} hold elements {@code [from, from + len)} from index 0, the
    * moments are whole. Kept free of branches so that the JIT vectorises it.
    */
-  static void updateFloat(
+  static void update(
       float[] g, float[] p, float[] m, float[] v, int from, int len,
       float b1, float b2, float step, float eps, float l2, float decay) {
     float c1 = 1 - b1;
@@ -150,27 +120,10 @@ final class HostAdamOptimizer extends BaseOptimizer {
     }
   }
 
-  /** {@link #updateFloat} in double precision. */
-  static void updateDouble(
-      double[] g, double[] p, double[] m, double[] v, int from, int len,
-      double b1, double b2, double step, double eps, double l2, double decay) {
-    double c1 = 1 - b1;
-    double c2 = 1 - b2;
-    for (int i = 0; i < len; i++) {
-      double pi = p[i];
-      double gi = g[i] + l2 * pi;
-      double mi = b1 * m[from + i] + c1 * gi;
-      double vi = b2 * v[from + i] + c2 * gi * gi;
-      m[from + i] = mi;
-      v[from + i] = vi;
-      p[i] = pi * decay - step * mi / (Math.sqrt(vi) + eps);
-    }
-  }
-
   private void requireFlat(INDArray a, String what) {
-    if (a.length() != n || a.dataType() != dt || a.elementWiseStride() != 1) {
+    if (a.length() != n || a.dataType() != DataType.FLOAT || a.elementWiseStride() != 1) {
       throw new IllegalArgumentException(
-          "Adam over " + n + " " + dt + " values got " + what + " " + a.shapeInfoToString().trim());
+          "Adam over " + n + " FLOAT values got " + what + " " + a.shapeInfoToString().trim());
     }
   }
 
@@ -183,17 +136,11 @@ final class HostAdamOptimizer extends BaseOptimizer {
   public INDArray exportState() {
     INDArray s;
     try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-      s = Nd4j.create(dt, 1, 2L * n);
+      s = Nd4j.create(DataType.FLOAT, 1, 2L * n);
     }
-    if (dt == DataType.FLOAT) {
-      FloatBuffer b = s.data().asNioFloat();
-      b.put(0, mf, 0, n);
-      b.put(n, vf, 0, n);
-    } else {
-      DoubleBuffer b = s.data().asNioDouble();
-      b.put(0, md, 0, n);
-      b.put(n, vd, 0, n);
-    }
+    FloatBuffer b = s.data().asNioFloat();
+    b.put(0, m, 0, n);
+    b.put(n, v, 0, n);
     return s;
   }
 
@@ -203,19 +150,15 @@ final class HostAdamOptimizer extends BaseOptimizer {
       throw new IllegalArgumentException(
           "Adam state of " + state.length() + " values for " + n + " parameters (needs " + 2L * n + ")");
     }
-    INDArray c = state.dataType() == dt ? state.dup('c') : state.castTo(dt);
-    try {
-      if (dt == DataType.FLOAT) {
-        FloatBuffer b = c.data().asNioFloat();
-        b.get(0, mf, 0, n);
-        b.get(n, vf, 0, n);
-      } else {
-        DoubleBuffer b = c.data().asNioDouble();
-        b.get(0, md, 0, n);
-        b.get(n, vd, 0, n);
-      }
+    INDArray f = state.castTo(DataType.FLOAT);
+    try (INDArray c = f.dup('c')) {
+      FloatBuffer b = c.data().asNioFloat();
+      b.get(0, m, 0, n);
+      b.get(n, v, 0, n);
     } finally {
-      c.close();
+      if (f != state) {
+        f.close();
+      }
     }
   }
 }

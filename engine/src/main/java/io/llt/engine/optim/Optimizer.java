@@ -83,14 +83,14 @@ public interface Optimizer extends AutoCloseable {
   default void close() {}
 
   /**
-   * Creates the optimizer for a block with {@code n} parameters; state is allocated here. Adam runs
-   * on the host ({@link HostAdamOptimizer}) on the CPU backend, and as libnd4j's fused op ({@link
-   * AdamOptimizer}) elsewhere.
+   * Creates the optimizer for a block with {@code n} parameters; state is allocated here. Adam in float
+   * runs on the host ({@link HostAdamOptimizer}) on the CPU backend, and as libnd4j's fused op
+   * ({@link AdamOptimizer}) otherwise.
    */
   static Optimizer create(OptimizerConfig config, long n, org.nd4j.linalg.api.buffer.DataType dt) {
     if (config.type().isAdam()) {
       return HostAdamOptimizer.supports(n, dt)
-          ? new HostAdamOptimizer(config, n, dt)
+          ? new HostAdamOptimizer(config, n)
           : new AdamOptimizer(config, n, dt);
     }
     return new SgdOptimizer(config, n, dt);

@@ -22,21 +22,36 @@ class OptimizerTest {
     {1.5, -0.7, 0.2, 0.0, -0.05},
   };
 
-  /** Every Adam implementation: the host loop (the CPU backend's) and libnd4j's fused op. */
+  /** Every Adam implementation: the host loop (the CPU backend's, float) and libnd4j's fused op. */
   private static final String[] ADAMS = {"host", "native"};
 
+  /** The host Adam runs in float; libnd4j's op is checked in double, to 1e-12. */
+  private static final DataType[] ADAM_TYPES = {DataType.FLOAT, DataType.DOUBLE};
+
   private static Optimizer adam(String which, OptimizerConfig c, long n, DataType dt) {
-    return which.equals("host") ? new HostAdamOptimizer(c, n, dt) : new AdamOptimizer(c, n, dt);
+    return which.equals("host") ? new HostAdamOptimizer(c, n) : new AdamOptimizer(c, n, dt);
+  }
+
+  /** Runs both Adams on P0 and G and checks them against the reference parameters. */
+  private static void assertEveryAdamGives(OptimizerConfig c, double lr, double[] expected) {
+    for (int k = 0; k < ADAMS.length; k++) {
+      DataType dt = ADAM_TYPES[k];
+      double[] got = run(adam(ADAMS[k], c, P0.length, dt), lr, dt);
+      double tol = dt == DataType.FLOAT ? 1e-6 : 1e-12;
+      for (int i = 0; i < expected.length; i++) {
+        assertThat(got[i]).as("%s parameter %d", ADAMS[k], i).isCloseTo(expected[i], org.assertj.core.data.Offset.offset(tol));
+      }
+    }
   }
 
   private static double[] run(OptimizerConfig c, double lr) {
-    return run(Optimizer.create(c, P0.length, DataType.DOUBLE), lr);
+    return run(Optimizer.create(c, P0.length, DataType.DOUBLE), lr, DataType.DOUBLE);
   }
 
-  private static double[] run(Optimizer o, double lr) {
-    INDArray p = Nd4j.create(P0, new long[] {1, P0.length}, DataType.DOUBLE);
+  private static double[] run(Optimizer o, double lr, DataType dt) {
+    INDArray p = Nd4j.create(P0, new long[] {1, P0.length}, DataType.DOUBLE).castTo(dt);
     for (double[] g : G) {
-      o.step(p, Nd4j.create(g, new long[] {1, g.length}, DataType.DOUBLE), lr);
+      o.step(p, Nd4j.create(g, new long[] {1, g.length}, DataType.DOUBLE).castTo(dt), lr);
     }
     assertThat(o.steps()).isEqualTo(G.length);
     return p.toDoubleVector();
@@ -63,12 +78,7 @@ class OptimizerTest {
       }
     }
     OptimizerConfig c = new OptimizerConfig(OptimizerType.ADAM, lr, b1, b2, eps, null, null, wd, null);
-    for (String which : ADAMS) {
-      double[] got = run(adam(which, c, P0.length, DataType.DOUBLE), lr);
-      for (int i = 0; i < p.length; i++) {
-        assertThat(got[i]).as("%s parameter %d", which, i).isCloseTo(p[i], org.assertj.core.data.Offset.offset(1e-12));
-      }
-    }
+    assertEveryAdamGives(c, lr, p);
   }
 
   /** torch.optim.AdamW: p *= 1 - lr wd, then the Adam step on the raw gradient. */
@@ -94,12 +104,7 @@ class OptimizerTest {
       }
     }
     OptimizerConfig c = new OptimizerConfig(OptimizerType.ADAMW, lr, b1, b2, eps, null, null, wd, null);
-    for (String which : ADAMS) {
-      double[] got = run(adam(which, c, P0.length, DataType.DOUBLE), lr);
-      for (int i = 0; i < p.length; i++) {
-        assertThat(got[i]).as("%s parameter %d", which, i).isCloseTo(p[i], org.assertj.core.data.Offset.offset(1e-12));
-      }
-    }
+    assertEveryAdamGives(c, lr, p);
   }
 
   @Test
@@ -137,11 +142,13 @@ class OptimizerTest {
     }
   }
 
-  /** The CPU backend gets the host Adam; SGD keeps its native momentum buffer. */
+  /** The CPU backend gets the host Adam in float; double and SGD keep their native state. */
   @Test
   void cpuBackendRunsAdamOnTheHost() {
     assertThat(Optimizer.create(OptimizerConfig.adamDefaults(), 10, DataType.FLOAT))
         .isInstanceOf(HostAdamOptimizer.class);
+    assertThat(Optimizer.create(OptimizerConfig.adamDefaults(), 10, DataType.DOUBLE))
+        .isInstanceOf(AdamOptimizer.class);
     OptimizerConfig sgd = new OptimizerConfig(OptimizerType.SGD, 0.1, null, null, null, 0.9, false, null, null);
     assertThat(Optimizer.create(sgd, 10, DataType.FLOAT)).isInstanceOf(SgdOptimizer.class);
   }
@@ -163,20 +170,29 @@ class OptimizerTest {
         g[i] = (float) (rng.nextGaussian() * (i % 7 == 0 ? 1e-3 : 1));
       }
     }
-    OptimizerConfig c = new OptimizerConfig(OptimizerType.ADAM, 1e-2, 0.9, 0.999, 1e-8, null, null, 0.01, null);
-    // reference: the same float operations, element by element
+    for (OptimizerType type : new OptimizerType[] {OptimizerType.ADAM, OptimizerType.ADAMW}) {
+      hostAdamInFloatMatchesAPlainLoop(type, n, p0, gs);
+    }
+  }
+
+  private static void hostAdamInFloatMatchesAPlainLoop(OptimizerType type, int n, float[] p0, float[][] gs) {
+    boolean decoupled = type == OptimizerType.ADAMW;
+    OptimizerConfig c = new OptimizerConfig(type, 1e-2, 0.9, 0.999, 1e-8, null, null, 0.01, null);
+    // reference: the same float operations, element by element (AdamW: p *= 1 - lr wd first)
     float[] ref = p0.clone();
     float[] m = new float[n];
     float[] v = new float[n];
+    float decay = (float) (1 - 1e-2 * 0.01);
     for (int t = 1; t <= gs.length; t++) {
       double bc2 = Math.sqrt(1 - Math.pow(0.999, t));
       float step = (float) (1e-2 * bc2 / (1 - Math.pow(0.9, t)));
       float eps = (float) (1e-8 * bc2);
       for (int i = 0; i < n; i++) {
-        float gi = gs[t - 1][i] + 0.01f * ref[i];
+        float gi = decoupled ? gs[t - 1][i] : gs[t - 1][i] + 0.01f * ref[i];
         m[i] = 0.9f * m[i] + (1 - 0.9f) * gi;
         v[i] = 0.999f * v[i] + (1 - 0.999f) * gi * gi;
-        ref[i] = ref[i] - step * m[i] / ((float) Math.sqrt(v[i]) + eps);
+        float pi = decoupled ? ref[i] * decay : ref[i];
+        ref[i] = pi - step * m[i] / ((float) Math.sqrt(v[i]) + eps);
       }
     }
     int threads = Nd4j.getEnvironment().maxThreads();
@@ -198,9 +214,9 @@ class OptimizerTest {
           float[] got = p.toFloatVector();
           for (int i = 0; i < n; i++) {
             if (which.equals("host")) {
-              assertThat(got[i]).as("host, %d threads, element %d", th, i).isEqualTo(ref[i]);
+              assertThat(got[i]).as("host %s, %d threads, element %d", type, th, i).isEqualTo(ref[i]);
             } else {
-              assertThat(got[i]).as("native element %d", i).isCloseTo(ref[i], org.assertj.core.data.Offset.offset(1e-6f));
+              assertThat(got[i]).as("native %s element %d", type, i).isCloseTo(ref[i], org.assertj.core.data.Offset.offset(1e-6f));
             }
           }
           // the elements beside the view are left alone
@@ -220,14 +236,14 @@ class OptimizerTest {
     OptimizerConfig ad = new OptimizerConfig(OptimizerType.ADAM, 0.01, 0.9, 0.99, 1e-3, null, null, 0.1, null);
     for (String which : new String[] {"host", "native", "sgd"}) {
       java.util.function.Supplier<Optimizer> make =
-          () -> which.equals("sgd") ? new SgdOptimizer(sgd, P0.length, DataType.DOUBLE) : adam(which, ad, P0.length, DataType.DOUBLE);
+          () -> which.equals("sgd") ? new SgdOptimizer(sgd, P0.length, DataType.FLOAT) : adam(which, ad, P0.length, DataType.FLOAT);
       Optimizer whole = make.get();
-      INDArray pw = Nd4j.create(P0, new long[] {1, P0.length}, DataType.DOUBLE);
+      INDArray pw = Nd4j.create(P0, new long[] {1, P0.length}, DataType.DOUBLE).castTo(DataType.FLOAT);
       Optimizer first = make.get();
-      INDArray pr = Nd4j.create(P0, new long[] {1, P0.length}, DataType.DOUBLE);
+      INDArray pr = Nd4j.create(P0, new long[] {1, P0.length}, DataType.DOUBLE).castTo(DataType.FLOAT);
       for (int t = 0; t < 2; t++) {
-        whole.step(pw, Nd4j.create(G[t], new long[] {1, P0.length}, DataType.DOUBLE), 0.01);
-        first.step(pr, Nd4j.create(G[t], new long[] {1, P0.length}, DataType.DOUBLE), 0.01);
+        whole.step(pw, Nd4j.create(G[t], new long[] {1, P0.length}, DataType.DOUBLE).castTo(DataType.FLOAT), 0.01);
+        first.step(pr, Nd4j.create(G[t], new long[] {1, P0.length}, DataType.DOUBLE).castTo(DataType.FLOAT), 0.01);
       }
       Optimizer resumed = make.get();
       try (INDArray st = first.exportState()) {
@@ -236,12 +252,12 @@ class OptimizerTest {
       }
       resumed.restoreSteps(first.steps());
       for (int t = 2; t < G.length; t++) {
-        whole.step(pw, Nd4j.create(G[t], new long[] {1, P0.length}, DataType.DOUBLE), 0.01);
-        resumed.step(pr, Nd4j.create(G[t], new long[] {1, P0.length}, DataType.DOUBLE), 0.01);
+        whole.step(pw, Nd4j.create(G[t], new long[] {1, P0.length}, DataType.DOUBLE).castTo(DataType.FLOAT), 0.01);
+        resumed.step(pr, Nd4j.create(G[t], new long[] {1, P0.length}, DataType.DOUBLE).castTo(DataType.FLOAT), 0.01);
       }
-      assertThat(pr.toDoubleVector()).as(which).containsExactly(pw.toDoubleVector());
+      assertThat(pr.toFloatVector()).as(which).containsExactly(pw.toFloatVector());
       org.assertj.core.api.Assertions.assertThatThrownBy(
-              () -> resumed.importState(Nd4j.zeros(DataType.DOUBLE, 1, 3)))
+              () -> resumed.importState(Nd4j.zeros(DataType.FLOAT, 1, 3)))
           .as(which)
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("3");
