@@ -73,6 +73,10 @@ class LayerWorkingMemoryTest {
     s.add(Arguments.of("conv2d stride 2, bias",
         new io.llt.layers.conv.Conv2dLayer.Config(5, 5, 2, 2, null, true, null, null),
         new long[] {1, 9, 9}));
+    // large enough for the per-example sgemm path in float (1 x 64 x 25 x 784 multiply-adds)
+    s.add(Arguments.of("conv2d 1->64 5x5 reflect, per-example sgemm in float",
+        new io.llt.layers.conv.Conv2dLayer.Config(64, 5, null, 2, io.llt.layers.conv.Conv2dLayer.PaddingMode.REFLECT, false, null, null),
+        new long[] {1, 28, 28}));
     s.add(Arguments.of("avgpool k2", new AvgPoolLayer.Config(2, null, null, null), new long[] {4, 6, 6}));
     s.add(Arguments.of("avgpool k3 s2 p1 exclude pad", new AvgPoolLayer.Config(3, 2, 1, false), new long[] {4, 7, 7}));
     // flat batch norm's per-feature vectors do not grow with the batch but count against the

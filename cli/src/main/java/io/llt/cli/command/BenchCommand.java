@@ -55,7 +55,7 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Schedules to measure (default: the config's, then backprop).")
   List<Schedule> schedules;
 
-  @Option(names = "--warmup", defaultValue = "20", description = "Warm-up batches (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--warmup", defaultValue = "20", description = "Warm-up batches, or with --conv warm-up runs of each layer (default: ${DEFAULT-VALUE}).")
   int warmup;
 
   @Option(names = "--batches", defaultValue = "200", description = "Timed batches (default: ${DEFAULT-VALUE}).")
@@ -72,7 +72,8 @@ public final class BenchCommand implements Callable<Integer> {
       description =
           "Instead of training throughput: forward and backward GFLOP/s of every conv2d layer at"
               + " --batch, against the machine's GEMM rate (square 1024^3 and each layer's shape);"
-              + " --repeats timed runs after 2 warm-up runs, median.")
+              + " --repeats timed runs after --warmup warm-up runs, median. A layer on the"
+              + " per-example sgemm path is also timed on the batch GEMM.")
   boolean conv;
 
   @Option(names = "--batch", paramLabel = "N", description = "With --conv: the batch size (default: trainer.batchSize).")
@@ -129,7 +130,7 @@ public final class BenchCommand implements Callable<Integer> {
     double square;
     try (BlockGraph g = build(experiment, c)) {
       square = ConvBench.gemmRate(1024, 1024, 1024, g.blocks().get(0).dataType(), 2, repeats);
-      layers = ConvBench.run(g, batch, 2, repeats);
+      layers = ConvBench.run(g, batch, warmup, repeats);
     }
     if (layers.isEmpty()) {
       throw new BadInputException(config + ": --conv: the model has no conv2d layer");
@@ -146,12 +147,25 @@ public final class BenchCommand implements Callable<Integer> {
           100 * (Double) m.get("forwardFractionOfSquareGemm"), m.get("backwardMs"),
           m.get("backwardGflops"), 100 * (Double) m.get("backwardFractionOfSquareGemm"),
           m.get("sameShapeGemmGflops"));
+      if (m.containsKey("batchGemmForwardMs")) {
+        m.put("batchGemmForwardFractionOfSquareGemm", (Double) m.get("batchGemmForwardGflops") / square);
+        m.put("batchGemmBackwardFractionOfSquareGemm", (Double) m.get("batchGemmBackwardGflops") / square);
+        log.printf(
+            Locale.ROOT,
+            "%-8s (per-example sgemm; on the batch GEMM: fwd %8.2f ms (%3.0f%%)  bwd %8.2f ms (%3.0f%%);"
+                + " Y for a Hebbian rule %.2f ms)%n",
+            m.get("block"), m.get("batchGemmForwardMs"),
+            100 * (Double) m.get("batchGemmForwardFractionOfSquareGemm"),
+            m.get("batchGemmBackwardMs"),
+            100 * (Double) m.get("batchGemmBackwardFractionOfSquareGemm"), m.get("responsesMs"));
+      }
     }
     log.flush();
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("config", config.toString());
     report.put("name", base.name());
     report.put("batch", batch);
+    report.put("warmup", warmup);
     report.put("repeats", repeats);
     report.put("squareGemmGflops", square);
     report.put("layers", layers);

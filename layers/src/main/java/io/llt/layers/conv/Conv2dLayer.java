@@ -11,6 +11,7 @@ import io.llt.layers.dense.WeightInit;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -24,6 +25,15 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * it into the {@code [B, K, oH, oW]} output. The backward computes {@code dW = dY cols^T} and {@code
  * dx = col2im(W^T dY)}. ND4J's own conv2d ran at 1-3 GFLOP/s on this machine
  * (specs/dl4j-notes.md); the rates of this path are in docs/RESULTS.md.
+ *
+ * <p>A layer with a small receptive field ({@code C*k*k <= }{@value #PER_EXAMPLE_MAX_FAN_IN}, such as
+ * a first layer on grey images) and at least {@value #PER_EXAMPLE_MIN_MACS} multiply-adds per
+ * example, in float on the CPU backend, runs one OpenBLAS {@code sgemm} per example instead ({@link
+ * ExampleGemm}): the output is written in place from the same patch matrix,
+ * dW and the patch gradient read dY where it is, and neither Y nor dY in the GEMM layout exists.
+ * There the single GEMM is bound by writing its output and the block copies cost half as much
+ * again (docs/RESULTS.md, "Layer 1"). {@link #lastResponses()} then builds Y from the output when
+ * a Hebbian rule first asks for it.
  *
  * <p>Weights are stored {@code [K, C*k*k]} (PyTorch's {@code [K, C, k, k]} flattened), one row per
  * output channel, which is also the {@link HebbianLayer} view SoftHebb updates; the training
@@ -80,7 +90,7 @@ public final class Conv2dLayer implements HebbianLayer {
 
     @Override
     public Layer build(long[] inputShape, DataType dataType) {
-      return new Conv2dLayer(this, inputShape);
+      return new Conv2dLayer(this, inputShape, dataType, Path.AUTO);
     }
   }
 
@@ -102,6 +112,27 @@ public final class Conv2dLayer implements HebbianLayer {
     }
   }
 
+  /**
+   * The largest fan-in {@code C*k*k} that takes the per-example path: below it the batch GEMM is
+   * bound by writing its output.
+   */
+  public static final int PER_EXAMPLE_MAX_FAN_IN = 32;
+
+  /**
+   * The fewest multiply-adds per example ({@code K * C*k*k * oH*oW}) that take the per-example path:
+   * smaller sgemm calls cost more than the copies they save. Set between two measured layers:
+   * SoftHebb's first (1.9 M: forward 24-30% faster per example) and NoProp's first (0.23 M: 27%
+   * slower), docs/RESULTS.md.
+   */
+  public static final long PER_EXAMPLE_MIN_MACS = 1L << 20;
+
+  /** Which products a layer runs; {@link #AUTO} decides by data type, backend and shape. */
+  enum Path {
+    AUTO,
+    BATCH_GEMM,
+    PER_EXAMPLE
+  }
+
   private final Config config;
   private final long[] inputShape;
   private final Im2col.Geometry geometry;
@@ -114,8 +145,16 @@ public final class Conv2dLayer implements HebbianLayer {
   private INDArray db;
   private INDArray lastCols;
   private INDArray lastY;
+  private INDArray lastOut;
+  /** True for the per-example sgemm path; false for one GEMM over the batch and block copies. */
+  private final boolean perExample;
 
-  private Conv2dLayer(Config config, long[] inputShape) {
+  /**
+   * Builds the layer on the given path; {@link Path#PER_EXAMPLE} still needs float on the CPU
+   * backend, and falls back to the batch GEMM elsewhere (tests and {@code llt bench --conv} compare
+   * the two).
+   */
+  Conv2dLayer(Config config, long[] inputShape, DataType dataType, Path path) {
     if (inputShape.length != 3) {
       throw new ShapeException(
           "conv2d needs [channels, height, width] examples but gets "
@@ -145,6 +184,29 @@ public final class Conv2dLayer implements HebbianLayer {
     this.filters = config.filters();
     this.fanIn = (long) c * k * k;
     this.positions = (long) geometry.outHeight() * geometry.outWidth();
+    boolean possible = dataType == DataType.FLOAT && Nd4j.getEnvironment().isCPU();
+    this.perExample =
+        switch (path) {
+          case BATCH_GEMM -> false;
+          case PER_EXAMPLE -> possible;
+          case AUTO ->
+              possible
+                  && fanIn <= PER_EXAMPLE_MAX_FAN_IN
+                  && filters * fanIn * positions >= PER_EXAMPLE_MIN_MACS;
+        };
+  }
+
+  /**
+   * Returns a layer of the same config and input shape on the batch-GEMM path, whatever its fan-in
+   * (unbound: bind and initialise it). For comparisons such as {@code llt bench --conv}.
+   */
+  public Conv2dLayer onBatchGemm(DataType dataType) {
+    return new Conv2dLayer(config, inputShape, dataType, Path.BATCH_GEMM);
+  }
+
+  /** Returns true when this layer runs one sgemm per example (see the class comment). */
+  public boolean perExample() {
+    return perExample;
   }
 
   @Override
@@ -205,9 +267,22 @@ public final class Conv2dLayer implements HebbianLayer {
     return w;
   }
 
-  /** Returns {@code Y [K, B*oH*oW]} of the last training forward (the output before its copy). */
+  /**
+   * Returns {@code Y [K, B*oH*oW]} of the last training forward: on the batch-GEMM path the GEMM's
+   * output before its copy; on the per-example path a copy of the output made on the first call
+   * (K*oH*oW values per example, held by the step's workspace; layers never write into their
+   * input, so the output is still as the forward left it).
+   */
   @Override
   public INDArray lastResponses() {
+    if (lastY == null && lastOut != null) {
+      long batch = lastOut.size(0);
+      lastY =
+          Nd4j.createUninitialized(
+              lastOut.dataType(), new long[] {filters, batch * positions}, 'c');
+      Im2col.transposeBlocks(
+          lastOut, lastY, (int) filters, (int) batch, (int) positions, false);
+    }
     if (lastY == null) {
       throw new IllegalStateException("conv2d responses without a training forward");
     }
@@ -232,18 +307,29 @@ public final class Conv2dLayer implements HebbianLayer {
     INDArray cols =
         Nd4j.createUninitialized(input.dataType(), new long[] {fanIn, batch * positions}, 'c');
     Im2col.im2col(x, geometry, cols);
-    INDArray y =
-        Nd4j.createUninitialized(input.dataType(), new long[] {filters, batch * positions}, 'c');
-    Nd4j.gemm(w, cols, y, false, false, 1.0, 0.0);
-    if (b != null) {
-      y.addiColumnVector(b.reshape(filters, 1));
-    }
     INDArray out =
         Nd4j.createUninitialized(input.dataType(), new long[] {batch, filters * positions}, 'c');
-    Im2col.transposeBlocks(y, out, (int) filters, (int) batch, (int) positions, true);
+    INDArray y = null;
+    if (perExample) {
+      ExampleGemm.forward(
+          w, cols, out, (int) filters, (int) fanIn, (int) batch, (int) positions);
+      if (b != null) {
+        INDArray o3 = out.reshape('c', batch, filters, positions);
+        Nd4j.getExecutioner()
+            .exec(new BroadcastAddOp(o3, b.reshape(filters), o3, 1));
+      }
+    } else {
+      y = Nd4j.createUninitialized(input.dataType(), new long[] {filters, batch * positions}, 'c');
+      Nd4j.gemm(w, cols, y, false, false, 1.0, 0.0);
+      if (b != null) {
+        y.addiColumnVector(b.reshape(filters, 1));
+      }
+      Im2col.transposeBlocks(y, out, (int) filters, (int) batch, (int) positions, true);
+    }
     if (training) {
       lastCols = cols;
       lastY = y;
+      lastOut = perExample ? out : null;
     }
     return out;
   }
@@ -254,13 +340,16 @@ public final class Conv2dLayer implements HebbianLayer {
       throw new IllegalStateException("conv2d backward without a training forward");
     }
     long batch = gradOutput.size(0);
-    INDArray dy =
-        Nd4j.createUninitialized(
-            gradOutput.dataType(), new long[] {filters, batch * positions}, 'c');
     INDArray g =
         gradOutput.ordering() == 'c' && gradOutput.elementWiseStride() == 1
             ? gradOutput
             : gradOutput.dup('c');
+    if (perExample) {
+      return backwardPerExample(g, batch, needInputGrad);
+    }
+    INDArray dy =
+        Nd4j.createUninitialized(
+            gradOutput.dataType(), new long[] {filters, batch * positions}, 'c');
     Im2col.transposeBlocks(g, dy, (int) filters, (int) batch, (int) positions, false);
     Nd4j.gemm(dy, lastCols, dw, false, true, 1.0, 0.0);
     if (db != null) {
@@ -281,21 +370,48 @@ public final class Conv2dLayer implements HebbianLayer {
     return dx;
   }
 
-  /** Keeps the patch matrix and Y between forward and backward. */
-  @Override
-  public long activationValuesPerExample() {
-    return (fanIn + filters) * positions;
+  /** The backward on the per-example path: dW, db and dx straight from {@code g [B, K*P]}. */
+  private INDArray backwardPerExample(INDArray g, long batch, boolean needInputGrad) {
+    int k = (int) filters;
+    int f = (int) fanIn;
+    int p = (int) positions;
+    ExampleGemm.weightGradient(g, lastCols, dw, k, f, (int) batch, p);
+    if (db != null) {
+      db.assign(g.reshape('c', batch, filters, positions).sum(0, 2).reshape(1, filters));
+    }
+    INDArray dx = null;
+    if (needInputGrad) {
+      INDArray dcols = lastCols;
+      // the patch matrix is dead after dW: reuse its memory for W^T dY
+      ExampleGemm.patchGradient(w, g, dcols, k, f, (int) batch, p);
+      dx = Nd4j.createUninitialized(g.dataType(), new long[] {batch, Shapes.size(inputShape)}, 'c');
+      Im2col.col2im(dcols, geometry, dx);
+    }
+    lastCols = null;
+    lastY = null;
+    lastOut = null;
+    return dx;
   }
 
   /**
-   * Counts, per example: the patch matrix ({@code C*k*k * oH*oW}), Y and the output ({@code K *
-   * oH*oW} each), dY ({@code K * oH*oW}) and, when {@code needInputGrad}, dx ({@code C*H*W}; W^T dY
-   * reuses the patch matrix). dW is written into the gradient vector; db's sums are one row.
+   * Keeps the patch matrix, and on the batch-GEMM path Y, between forward and backward (the
+   * per-example path's Y, made only for a Hebbian rule, belongs to that rule's step).
+   */
+  @Override
+  public long activationValuesPerExample() {
+    return (fanIn + (perExample ? 0 : filters)) * positions;
+  }
+
+  /**
+   * Counts, per example: the patch matrix ({@code C*k*k * oH*oW}) and the output ({@code K *
+   * oH*oW}); on the batch-GEMM path also Y and dY ({@code K * oH*oW} each); and, when {@code
+   * needInputGrad}, dx ({@code C*H*W}; W^T dY reuses the patch matrix). dW is written into the
+   * gradient vector; db's sums are one row.
    */
   @Override
   public long workingValuesPerExample(boolean needInputGrad) {
     return fanIn * positions
-        + 3 * filters * positions
+        + (perExample ? 1 : 3) * filters * positions
         + (needInputGrad ? Shapes.size(inputShape) : 0);
   }
 }

@@ -217,6 +217,90 @@ class Conv2dLayerTest {
     assertThat(u.getDouble(2, p + 5)).isCloseTo(out.getDouble(1, 2 * p + 5), org.assertj.core.data.Offset.offset(1e-12));
   }
 
+  /**
+   * The per-example sgemm path (small fan-in, float, CPU) against the batch-GEMM path of the same
+   * weights: output, responses (Y built from the output), dW, db and dx, with the parameters bound
+   * at an offset inside a longer vector (the pointers must honour it) and, inside a workspace,
+   * every array of the step placed after other allocations. floatPathMatchesTheDoublePath checks
+   * the same path against the gradient-checked double one.
+   */
+  @ParameterizedTest(name = "c{0} {1}x{2} k{3} kernel{4} s{5} p{6} {7} bias {8}")
+  @MethodSource("geometries")
+  void perExampleSgemmEqualsTheBatchGemm(
+      int c, int h, int w, int k, int kernel, int stride, int pad, PaddingMode mode, boolean bias) {
+    Conv2dLayer.Config cfg = new Conv2dLayer.Config(k, kernel, stride, pad, mode, bias, null, null);
+    long[] shape = {c, h, w};
+    Conv2dLayer fast = new Conv2dLayer(cfg, shape, DataType.FLOAT, Conv2dLayer.Path.PER_EXAMPLE);
+    Conv2dLayer gemm = fast.onBatchGemm(DataType.FLOAT);
+    assertThat(fast.perExample()).isTrue();
+    assertThat(gemm.perExample()).isFalse();
+    long n = fast.numParams();
+    INDArray pFast = Nd4j.zeros(DataType.FLOAT, 1, n + 7);
+    INDArray gFast = Nd4j.zeros(DataType.FLOAT, 1, n + 7);
+    fast.bind(pFast.get(NDArrayIndex.all(), NDArrayIndex.interval(7, 7 + n)),
+        gFast.get(NDArrayIndex.all(), NDArrayIndex.interval(7, 7 + n)));
+    fast.initialize(new SplittableRandom(5));
+    INDArray pGemm = Nd4j.zeros(DataType.FLOAT, 1, n);
+    INDArray gGemm = Nd4j.zeros(DataType.FLOAT, 1, n);
+    gemm.bind(pGemm, gGemm);
+    pGemm.assign(pFast.get(NDArrayIndex.all(), NDArrayIndex.interval(7, 7 + n)));
+    if (bias) {
+      // a non-zero bias, so that its broadcast is checked
+      pFast.get(NDArrayIndex.all(), NDArrayIndex.interval(7 + n - k, 7 + n)).assign(Arrays2.gaussian(3, 1, k).castTo(DataType.FLOAT));
+      pGemm.assign(pFast.get(NDArrayIndex.all(), NDArrayIndex.interval(7, 7 + n)));
+    }
+    int batch = 5;
+    INDArray x = Arrays2.gaussian(11, batch, c * h * w).castTo(DataType.FLOAT);
+    INDArray r = Arrays2.gaussian(12, batch, (int) Shapes2.size(fast.outputShape())).castTo(DataType.FLOAT);
+    WorkspaceConfiguration conf = WorkspaceConfiguration.builder().initialSize(1 << 22).build();
+    for (boolean inputGrad : new boolean[] {false, true}) {
+      try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(conf, "conv-pe")) {
+        Nd4j.createUninitialized(DataType.FLOAT, 13);
+        double[] wantOut = gemm.forward(x, true, null).reshape(-1).toDoubleVector();
+        double[] wantY = gemm.lastResponses().reshape(-1).toDoubleVector();
+        INDArray wantDx = gemm.backward(r, inputGrad);
+        double[] gotOut = fast.forward(x, true, null).reshape(-1).toDoubleVector();
+        double[] gotY = fast.lastResponses().reshape(-1).toDoubleVector();
+        INDArray gotDx = fast.backward(r, inputGrad);
+        assertThat(gotOut).as("output").usingComparatorWithPrecision(1e-5).containsExactly(wantOut);
+        assertThat(gotY).as("responses").usingComparatorWithPrecision(1e-5).containsExactly(wantY);
+        assertThat(gFast.get(NDArrayIndex.all(), NDArrayIndex.interval(7, 7 + n)).toDoubleVector())
+            .as("dW and db (input gradient %s)", inputGrad)
+            .usingComparatorWithPrecision(1e-4)
+            .containsExactly(gGemm.toDoubleVector());
+        if (inputGrad) {
+          assertThat(gotDx.reshape(-1).toDoubleVector()).as("dx")
+              .usingComparatorWithPrecision(1e-5).containsExactly(wantDx.reshape(-1).toDoubleVector());
+        } else {
+          assertThat(gotDx).isNull();
+        }
+      }
+    }
+    assertThat(gFast.getDouble(0, 3)).as("gradient before the bound range untouched").isZero();
+    Nd4j.getWorkspaceManager().destroyWorkspace(Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread("conv-pe"));
+  }
+
+  /**
+   * The automatic choice: SoftHebb's first layer (1 -> 96, 5x5, 28x28: fan-in 25, 1.9 M
+   * multiply-adds per example) takes the per-example path; NoProp's first (1 -> 32, 3x3: 0.23 M), a
+   * fan-in above the limit, and double keep the batch GEMM.
+   */
+  @Test
+  void onlySmallFanInsWithEnoughWorkPerExampleTakeThePerExamplePath() {
+    long[] grey = {1, 28, 28};
+    Conv2dLayer.Config softhebb =
+        new Conv2dLayer.Config(96, 5, null, 2, PaddingMode.REFLECT, false, null, null);
+    assertThat(((Conv2dLayer) softhebb.build(grey, DataType.FLOAT)).perExample()).isTrue();
+    assertThat(((Conv2dLayer) softhebb.build(grey, DataType.DOUBLE)).perExample())
+        .as("double").isFalse();
+    assertThat(((Conv2dLayer) new Conv2dLayer.Config(32, 3, null, 1, null, true, null, null)
+            .build(grey, DataType.FLOAT)).perExample())
+        .as("32 x 9 x 784 multiply-adds < %d", Conv2dLayer.PER_EXAMPLE_MIN_MACS).isFalse();
+    assertThat(((Conv2dLayer) new Conv2dLayer.Config(96, 5, null, 2, null, false, null, null)
+            .build(new long[] {2, 28, 28}, DataType.FLOAT)).perExample())
+        .as("fan-in 50 > %d", Conv2dLayer.PER_EXAMPLE_MAX_FAN_IN).isFalse();
+  }
+
   @Test
   void floatViewsAndWorkspacesGiveTheDoubleResult() {
     INDArray[] pd = new INDArray[2];
