@@ -27,33 +27,19 @@ final class ExampleGemm {
   /** {@code out[b] = W cols[:, b*P:(b+1)*P]}: {@code W [K, F]}, {@code out [B, K*P]}. */
   static void forward(INDArray w, INDArray cols, INDArray out, int k, int f, int batch, int p) {
     FloatPointer wp = pointer(w);
-    FloatPointer cp = pointer(cols);
-    FloatPointer op = pointer(out);
-    long c0 = cp.position();
-    long o0 = op.position();
-    for (int b = 0; b < batch; b++) {
-      cp.position(c0 + (long) b * p);
-      op.position(o0 + (long) b * k * p);
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, k, p, f, 1f, wp, f, cp, batch * p,
-          0f, op, p);
-    }
+    perExample(batch, pointer(cols), p, pointer(out), (long) k * p,
+        (cp, op, b) -> cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, k, p, f, 1f, wp, f,
+            cp, batch * p, 0f, op, p));
     Im2col.writtenOnHost(out);
   }
 
   /** {@code dW = sum_b g[b] cols[:, b*P:(b+1)*P]^T}: {@code g [B, K*P]}, {@code dW [K, F]}. */
   static void weightGradient(
       INDArray g, INDArray cols, INDArray dw, int k, int f, int batch, int p) {
-    FloatPointer gp = pointer(g);
-    FloatPointer cp = pointer(cols);
     FloatPointer dp = pointer(dw);
-    long g0 = gp.position();
-    long c0 = cp.position();
-    for (int b = 0; b < batch; b++) {
-      gp.position(g0 + (long) b * k * p);
-      cp.position(c0 + (long) b * p);
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, k, f, p, 1f, gp, p, cp, batch * p,
-          b == 0 ? 0f : 1f, dp, f);
-    }
+    perExample(batch, pointer(g), (long) k * p, pointer(cols), p,
+        (gp, cp, b) -> cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, k, f, p, 1f, gp, p,
+            cp, batch * p, b == 0 ? 0f : 1f, dp, f));
     Im2col.writtenOnHost(dw);
   }
 
@@ -61,17 +47,32 @@ final class ExampleGemm {
   static void patchGradient(
       INDArray w, INDArray g, INDArray dcols, int k, int f, int batch, int p) {
     FloatPointer wp = pointer(w);
-    FloatPointer gp = pointer(g);
-    FloatPointer dp = pointer(dcols);
-    long g0 = gp.position();
-    long d0 = dp.position();
-    for (int b = 0; b < batch; b++) {
-      gp.position(g0 + (long) b * k * p);
-      dp.position(d0 + (long) b * p);
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, f, p, k, 1f, wp, f, gp, p, 0f, dp,
-          batch * p);
-    }
+    perExample(batch, pointer(g), (long) k * p, pointer(dcols), p,
+        (gp, dp, b) -> cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, f, p, k, 1f, wp, f, gp,
+            p, 0f, dp, batch * p));
     Im2col.writtenOnHost(dcols);
+  }
+
+  /** One sgemm call on the blocks of example {@code b}. */
+  @FunctionalInterface
+  private interface Call {
+    void run(FloatPointer first, FloatPointer second, int b);
+  }
+
+  /**
+   * Calls {@code call} for every example, with {@code first} and {@code second} moved to that
+   * example's block: {@code b * firstStep} and {@code b * secondStep} floats past where they start.
+   */
+  private static void perExample(
+      int batch, FloatPointer first, long firstStep, FloatPointer second, long secondStep,
+      Call call) {
+    long f0 = first.position();
+    long s0 = second.position();
+    for (int b = 0; b < batch; b++) {
+      first.position(f0 + b * firstStep);
+      second.position(s0 + b * secondStep);
+      call.run(first, second, b);
+    }
   }
 
   /**
