@@ -137,8 +137,11 @@ public final class BenchCommand implements Callable<Integer> {
     }
     log.printf(Locale.ROOT, "GEMM 1024^3: %.1f GFLOP/s%n", square);
     for (Map<String, Object> m : layers) {
-      m.put("forwardFractionOfSquareGemm", (Double) m.get("forwardGflops") / square);
-      m.put("backwardFractionOfSquareGemm", (Double) m.get("backwardGflops") / square);
+      for (String rate : List.of("forward", "backward", "batchGemmForward", "batchGemmBackward")) {
+        if (m.containsKey(rate + "Gflops")) {
+          m.put(rate + "FractionOfSquareGemm", (Double) m.get(rate + "Gflops") / square);
+        }
+      }
       log.printf(
           Locale.ROOT,
           "%-8s %-14s fwd %8.2f ms %6.1f GFLOP/s (%3.0f%%)  bwd %8.2f ms %6.1f GFLOP/s (%3.0f%%)"
@@ -148,8 +151,6 @@ public final class BenchCommand implements Callable<Integer> {
           m.get("backwardGflops"), 100 * (Double) m.get("backwardFractionOfSquareGemm"),
           m.get("sameShapeGemmGflops"));
       if (m.containsKey("batchGemmForwardMs")) {
-        m.put("batchGemmForwardFractionOfSquareGemm", (Double) m.get("batchGemmForwardGflops") / square);
-        m.put("batchGemmBackwardFractionOfSquareGemm", (Double) m.get("batchGemmBackwardGflops") / square);
         log.printf(
             Locale.ROOT,
             "%-8s (per-example sgemm; on the batch GEMM: fwd %8.2f ms (%3.0f%%)  bwd %8.2f ms (%3.0f%%);"

@@ -344,47 +344,38 @@ public final class Conv2dLayer implements HebbianLayer {
         gradOutput.ordering() == 'c' && gradOutput.elementWiseStride() == 1
             ? gradOutput
             : gradOutput.dup('c');
-    if (perExample) {
-      return backwardPerExample(g, batch, needInputGrad);
-    }
-    INDArray dy =
-        Nd4j.createUninitialized(
-            gradOutput.dataType(), new long[] {filters, batch * positions}, 'c');
-    Im2col.transposeBlocks(g, dy, (int) filters, (int) batch, (int) positions, false);
-    Nd4j.gemm(dy, lastCols, dw, false, true, 1.0, 0.0);
-    if (db != null) {
-      db.assign(dy.sum(1).reshape(1, filters));
-    }
-    INDArray dx = null;
-    if (needInputGrad) {
-      INDArray dcols = lastCols;
-      // the patch matrix is dead after dW: reuse its memory for W^T dY
-      Nd4j.gemm(w, dy, dcols, true, false, 1.0, 0.0);
-      dx =
-          Nd4j.createUninitialized(
-              gradOutput.dataType(), new long[] {batch, Shapes.size(inputShape)}, 'c');
-      Im2col.col2im(dcols, geometry, dx);
-    }
-    lastCols = null;
-    lastY = null;
-    return dx;
-  }
-
-  /** The backward on the per-example path: dW, db and dx straight from {@code g [B, K*P]}. */
-  private INDArray backwardPerExample(INDArray g, long batch, boolean needInputGrad) {
     int k = (int) filters;
     int f = (int) fanIn;
     int p = (int) positions;
-    ExampleGemm.weightGradient(g, lastCols, dw, k, f, (int) batch, p);
-    if (db != null) {
-      db.assign(g.reshape('c', batch, filters, positions).sum(0, 2).reshape(1, filters));
+    // dY in the GEMM layout [K, B*P]: made on the batch-GEMM path only
+    INDArray dy = null;
+    if (perExample) {
+      ExampleGemm.weightGradient(g, lastCols, dw, k, f, (int) batch, p);
+      if (db != null) {
+        db.assign(g.reshape('c', batch, filters, positions).sum(0, 2).reshape(1, filters));
+      }
+    } else {
+      dy =
+          Nd4j.createUninitialized(
+              gradOutput.dataType(), new long[] {filters, batch * positions}, 'c');
+      Im2col.transposeBlocks(g, dy, k, (int) batch, p, false);
+      Nd4j.gemm(dy, lastCols, dw, false, true, 1.0, 0.0);
+      if (db != null) {
+        db.assign(dy.sum(1).reshape(1, filters));
+      }
     }
     INDArray dx = null;
     if (needInputGrad) {
       INDArray dcols = lastCols;
       // the patch matrix is dead after dW: reuse its memory for W^T dY
-      ExampleGemm.patchGradient(w, g, dcols, k, f, (int) batch, p);
-      dx = Nd4j.createUninitialized(g.dataType(), new long[] {batch, Shapes.size(inputShape)}, 'c');
+      if (perExample) {
+        ExampleGemm.patchGradient(w, g, dcols, k, f, (int) batch, p);
+      } else {
+        Nd4j.gemm(w, dy, dcols, true, false, 1.0, 0.0);
+      }
+      dx =
+          Nd4j.createUninitialized(
+              gradOutput.dataType(), new long[] {batch, Shapes.size(inputShape)}, 'c');
       Im2col.col2im(dcols, geometry, dx);
     }
     lastCols = null;

@@ -86,7 +86,6 @@ final class ExampleGemm {
       throw new IllegalArgumentException("per-example sgemm needs float, got " + a.dataType());
     }
     Im2col.onHost(a);
-    // a view's data buffer already starts at the view's first element's buffer offset
     FloatPointer fp = new FloatPointer(a.data().addressPointer());
     fp.position(a.offset() - a.data().offset());
     return fp;
