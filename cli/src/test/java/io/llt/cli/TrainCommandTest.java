@@ -395,4 +395,36 @@ class TrainCommandTest {
     assertThat(r.err).contains("data_batch_2.bin: 3173 bytes is not a whole number of 3073-byte");
     assertThat(r.err.strip().lines().count()).as("one line").isEqualTo(1);
   }
+
+  /**
+   * InfoPro's loss on MAN trains on images under both schedules (the trainer puts the batch's
+   * de-normalised images on the board in the sequential sweep and in the pipeline), and is refused
+   * in one line on data that are not images.
+   */
+  @Test
+  void infoProReconstructsImagesAndRefusesOtherData() throws IOException {
+    String infopro = "model.rule.infopro={reconstruction: [5, 1], task: [0.5]}";
+    Path data = tinyCifar10(tmp.resolve("cifar").resolve("cifar-10-batches-bin"), 8);
+    for (String schedule : new String[] {"simultaneous", "pipelined"}) {
+      Path runs = tmp.resolve("runs-" + schedule);
+      Cli r =
+          Cli.run("train", "../configs/smoke/man-synthetic.yaml", "--runs-dir", runs.toString(),
+              "--offline", "--set", infopro, "--set", "model.input=[3, 32, 32]",
+              "--set", "data={type: cifar10, path: " + data.getParent().toAbsolutePath()
+                  + ", normalization: standardize}",
+              "--set", "trainer.epochs=1", "--set", "trainer.batchSize=8",
+              "--set", "trainer.schedule=" + schedule);
+      assertThat(r.exit).as(r.toString()).isZero();
+      assertThat(r.out)
+          .contains("res1'): infopro: 3.000 * BCE(decoder reconstruction of the input) + 0.5000 * CE")
+          .contains("test accuracy");
+    }
+    Cli bad =
+        Cli.run("train", "../configs/smoke/man-synthetic.yaml", "--runs-dir",
+            tmp.resolve("runs-bad").toString(), "--set", infopro);
+    assertThat(bad.exit).as(bad.toString()).isEqualTo(2);
+    assertThat(bad.err).contains("block stem: its rule reconstructs the input image, but data")
+        .contains("are not images");
+    assertThat(bad.err.strip().lines().count()).as("one line").isEqualTo(1);
+  }
 }

@@ -68,7 +68,9 @@ class LayerGradientTest {
         Arguments.of("residual identity shortcut", new ResidualLayer.Config(2, null, null), new long[] {2, 4, 4}),
         Arguments.of("residual projection, stride 2", new ResidualLayer.Config(3, 2, null), new long[] {2, 6, 6}),
         Arguments.of("residual projection, same size", new ResidualLayer.Config(3, 1, WeightInit.UNIFORM_FAN_IN), new long[] {2, 3, 3}),
-        Arguments.of("globalavgpool", new GlobalAvgPoolLayer.Config(), new long[] {3, 2, 3}));
+        Arguments.of("globalavgpool", new GlobalAvgPoolLayer.Config(), new long[] {3, 2, 3}),
+        Arguments.of("upsample 2x3 to 5x4", new io.llt.layers.shape.UpsampleLayer.Config(5, 4), new long[] {2, 2, 3}),
+        Arguments.of("upsample to 1x1", new io.llt.layers.shape.UpsampleLayer.Config(1, 1), new long[] {1, 3, 2}));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -91,6 +91,7 @@ class LayerWorkingMemoryTest {
     s.add(Arguments.of("residual identity", new io.llt.layers.residual.ResidualLayer.Config(4, null, null), new long[] {4, 6, 6}));
     s.add(Arguments.of("residual projection stride 2", new io.llt.layers.residual.ResidualLayer.Config(6, 2, null), new long[] {3, 8, 8}));
     s.add(Arguments.of("globalavgpool", new io.llt.layers.pool.GlobalAvgPoolLayer.Config(), new long[] {4, 5, 6}));
+    s.add(Arguments.of("upsample 3x4 to 6x7", new io.llt.layers.shape.UpsampleLayer.Config(6, 7), new long[] {2, 3, 4}));
     Stream.Builder<Arguments> both = Stream.builder();
     s.build()
         .forEach(

@@ -268,6 +268,7 @@ final class Cifar10DataSource {
     INDArray features =
         DataArrays.fromBytes(records.pixels(), PIXELS, rows, lut, context.dataType());
     return new Dataset(
-        features, DataArrays.gather(records.labels(), rows), NUM_CLASSES, exampleShape());
+        features, DataArrays.gather(records.labels(), rows), NUM_CLASSES, exampleShape(),
+        PixelMap.of(lut));
   }
 }

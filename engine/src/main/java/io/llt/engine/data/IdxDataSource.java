@@ -165,7 +165,8 @@ final class IdxDataSource {
     INDArray features =
         DataArrays.fromBytes(
             images.pixels(), images.pixelsPerImage(), rows, lut, context.dataType());
-    return new Dataset(features, DataArrays.gather(labels, rows), NUM_CLASSES, shape.clone());
+    return new Dataset(
+        features, DataArrays.gather(labels, rows), NUM_CLASSES, shape.clone(), PixelMap.of(lut));
   }
 
   private static DataFile dataFile(Path file) {

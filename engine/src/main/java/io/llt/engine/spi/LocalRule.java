@@ -139,6 +139,15 @@ public interface LocalRule {
   }
 
   /**
+   * True when the rule's training step reads the batch's input images in [0, 1] from {@link
+   * Signals#image} (InfoPro's reconstruction loss); the trainer then puts them on every training
+   * batch's board and refuses data that are not images. False by default.
+   */
+  default boolean readsInputImage() {
+    return false;
+  }
+
+  /**
    * Returns true when this rule's step reads signals of blocks after its own, so that every
    * batch first runs {@link #pass} through the whole chain (Collaborative Forward-Forward with
    * all other layers).

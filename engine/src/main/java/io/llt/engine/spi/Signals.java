@@ -19,6 +19,7 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class Signals implements AutoCloseable {
   private final Map<String, INDArray> values = new HashMap<>();
+  private INDArray image;
 
   private static String key(int block, String name) {
     return block + "/" + name;
@@ -44,10 +45,34 @@ public final class Signals implements AutoCloseable {
     return values.get(key(block, name));
   }
 
+  /**
+   * Puts the batch's input images, de-normalised to [0, 1] ({@code [batch, C*H*W]}, outside every
+   * workspace), on the board; the board owns and closes them. The trainer does this for rules that
+   * {@link LocalRule#readsInputImage read the input image}.
+   */
+  public void putImage(INDArray unitImage) {
+    if (image != null) {
+      image.close();
+    }
+    image = unitImage;
+  }
+
+  /**
+   * Returns the batch's input images in [0, 1] (the target of a reconstruction loss), or null when
+   * the trainer did not put them.
+   */
+  public INDArray image() {
+    return image;
+  }
+
   /** Releases every value on the board. */
   @Override
   public void close() {
     values.values().forEach(INDArray::close);
     values.clear();
+    if (image != null) {
+      image.close();
+      image = null;
+    }
   }
 }

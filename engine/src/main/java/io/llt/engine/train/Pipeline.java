@@ -359,7 +359,8 @@ final class Pipeline {
       batch.close();
       throw e;
     }
-    return new Item(null, batch, k, new Signals(), enc == batch.features() ? null : enc);
+    return new Item(
+        null, batch, k, trainer.trainingSignals(batch), enc == batch.features() ? null : enc);
   }
 
   /** Copies a stage's output into a pooled buffer outside workspaces (blocks when all are in use). */

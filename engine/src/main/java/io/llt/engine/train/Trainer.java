@@ -3,6 +3,7 @@ package io.llt.engine.train;
 import io.llt.engine.config.ExperimentConfig;
 import io.llt.engine.config.Schedule;
 import io.llt.engine.config.TrainerConfig;
+import io.llt.engine.BadInputException;
 import io.llt.engine.data.Batch;
 import io.llt.engine.data.Batches;
 import io.llt.engine.data.DataSplits;
@@ -54,6 +55,8 @@ public final class Trainer {
   private final MemoryProbe probe;
   private final MemoryTracker tracker;
   private final List<Phase> phases;
+  /** How to de-normalise batches onto the signals board, or null when no rule reads the image. */
+  private final io.llt.engine.data.PixelMap imagePixels;
   private PipelineStats lastPipelineStats;
   // per-block step seconds of the last pipelined epoch: trainer.placement auto balances from them
   private double[] lastBlockSeconds;
@@ -114,11 +117,48 @@ public final class Trainer {
                 config.memory().budgetBytes() == null ? 0 : config.memory().budgetBytes())
             : null;
     this.phases = phases(config, graph);
+    this.imagePixels = imagePixels(graph, data);
     try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
       for (Block b : graph.blocks()) {
         b.state().prepare(data.train());
       }
     }
+  }
+
+  /**
+   * Returns the training data's pixel map when a block's rule reads the input image, else null.
+   *
+   * @throws BadInputException when a rule reads the image and the data are not images
+   */
+  private static io.llt.engine.data.PixelMap imagePixels(BlockGraph graph, DataSplits data) {
+    for (Block b : graph.blocks()) {
+      if (b.rule().readsInputImage()) {
+        if (data.train().pixels() == null) {
+          throw new BadInputException(
+              "block " + b.id() + ": its rule reconstructs the input image, but data "
+                  + data.name() + " are not images; use an image source (fashion-mnist, cifar10)"
+                  + " or turn the reconstruction off");
+        }
+        return data.train().pixels();
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Returns a fresh signals board for a training batch: with the batch's images in [0, 1] when a
+   * rule reads them (the features must be the data source's, not a cached block output).
+   */
+  Signals trainingSignals(Batch batch) {
+    Signals s = new Signals();
+    if (imagePixels != null) {
+      if (frozen != null) {
+        s.close();
+        throw new IllegalStateException("a rule reads the input image under cached block outputs");
+      }
+      s.putImage(imagePixels.toUnit(batch.features()));
+    }
+    return s;
   }
 
   /** Returns the phases of the config's schedule (one phase of every block unless greedy). */
@@ -460,7 +500,7 @@ public final class Trainer {
     int from = frozen != null ? phase.first() : 0;
     for (int k = 0; k < batches && it.hasNext(); k++) {
       try (Batch batch = it.next();
-          Signals signals = new Signals()) {
+          Signals signals = trainingSignals(batch)) {
         Labels labels = new Labels(batch.labels(), batch.classes());
         int last = phase.last();
         boolean greedy = config.trainer().schedule() == Schedule.GREEDY;

@@ -13,9 +13,11 @@ import java.util.List;
  * Supervised local learning with an auxiliary classifier per block ({@code type: aux-head}), the
  * baseline of AugLocal and MAN: DGL's decoupled greedy learning with a pooling + linear head
  * (InfoPro's "greedy SL", {@code 0c1f}) or InfoPro's convolutional heads trained with
- * cross-entropy (spec auglocal-man-pipeline.md sections 2 and 3). DGL's MLP-SR head needs
- * adaptive average pooling to non-divisible sizes, which is not built; InfoPro's reconstruction
- * term is not built either (these heads are the cross-entropy form AugLocal's code re-implements).
+ * cross-entropy (spec auglocal-man-pipeline.md sections 2 and 3), the form AugLocal's code
+ * re-implements; with the {@code infopro} key, InfoPro itself: the reconstruction of the input
+ * image by InfoPro's decoder next to the cross-entropy ({@link InfoProLoss}; the SupCon task loss
+ * is not built). DGL's MLP-SR head needs adaptive average pooling to non-divisible sizes, which is
+ * not built.
  */
 public final class AuxHeadRule extends AuxRule {
   /**
@@ -25,9 +27,16 @@ public final class AuxHeadRule extends AuxRule {
    *     average pooling of an image output), {@code infopro-1c2f} or {@code infopro-2c2f}
    * @param head explicit layers in front of the linear classifier, instead of a preset
    * @param featureDim the hidden width of the InfoPro heads; default 128, > 0
+   * @param infopro InfoPro's loss weights and decoder; null (default) for cross-entropy alone
    */
-  public record Config(HeadPreset preset, List<LayerConfig> head, Integer featureDim)
+  public record Config(
+      HeadPreset preset, List<LayerConfig> head, Integer featureDim, InfoProLoss infopro)
       implements LocalRuleConfig {
+    /** A config with the cross-entropy loss alone. */
+    public Config(HeadPreset preset, List<LayerConfig> head, Integer featureDim) {
+      this(preset, head, featureDim, null);
+    }
+
     /** Validates and applies defaults. */
     public Config {
       preset = HeadPreset.resolve(preset, head, HeadPreset.LINEAR);
@@ -72,6 +81,17 @@ public final class AuxHeadRule extends AuxRule {
   }
 
   @Override
+  public List<String> notes(BlockContext context) {
+    String infopro = infoproNote(context);
+    return infopro == null ? List.of() : List.of(infopro);
+  }
+
+  @Override
+  InfoProLoss infopro() {
+    return config.infopro();
+  }
+
+  @Override
   AuxState buildState(BlockContext context) {
     if (isLast(context)) {
       return outputLayer(context);
@@ -81,6 +101,6 @@ public final class AuxHeadRule extends AuxRule {
             config.preset(), config.head(), context.outputShape(), widest(context),
             config.featureDim());
     LayerStack body = LayerStack.build("head", layers, context.outputShape(), context.dataType());
-    return new AuxState(null, body, context.numClasses(), context.dataType());
+    return state(context, null, body, context.outputShape());
   }
 }

@@ -37,6 +37,54 @@ abstract class AuxRule implements LocalRule {
    */
   abstract AuxState buildState(BlockContext context);
 
+  /** Returns InfoPro's loss when the rule config has the {@code infopro} key, else null. */
+  InfoProLoss infopro() {
+    return null;
+  }
+
+  /** Returns the note on InfoPro's loss weights of a non-final block, or null without them. */
+  String infoproNote(BlockContext context) {
+    InfoProLoss loss = infopro();
+    if (loss == null || isLast(context)) {
+      return null;
+    }
+    int k = context.index();
+    int n = context.blockCount();
+    return String.format(
+        java.util.Locale.ROOT,
+        "infopro: %.4g * BCE(decoder reconstruction of the input) + %.4g * CE",
+        loss.reconstructionWeight(k, n), loss.taskWeight(k, n));
+  }
+
+  @Override
+  public boolean readsInputImage() {
+    return infopro() != null;
+  }
+
+  /**
+   * Returns the state of a non-final block whose head reads {@code z} of shape {@code zShape}:
+   * with InfoPro's decoder on z and this block's loss weights when the rule has the {@code
+   * infopro} key.
+   */
+  AuxState state(BlockContext context, ManBranch branch, LayerStack body, long[] zShape) {
+    InfoProLoss loss = infopro();
+    if (loss == null) {
+      return new AuxState(branch, body, context.numClasses(), context.dataType());
+    }
+    if (context.chain().isEmpty()) {
+      throw new IllegalArgumentException("infopro needs the chain's input shape, which is unknown");
+    }
+    long[] image = context.chain().get(0).inputShape();
+    LayerStack decoder =
+        LayerStack.build(
+            "infopro decoder", loss.decoder(zShape, image), zShape, context.dataType());
+    int k = context.index();
+    int n = context.blockCount();
+    return new AuxState(
+        branch, body, context.numClasses(), context.dataType(), decoder,
+        loss.reconstructionWeight(k, n), loss.taskWeight(k, n));
+  }
+
   @Override
   public RuleState createState(BlockContext context) {
     return buildState(context);
@@ -93,13 +141,27 @@ abstract class AuxRule implements LocalRule {
     INDArray z = branch == null ? h : branch.forward(h, true, block.rng());
     INDArray f = s.body().forward(z, true, block.rng());
     double[] loss = new double[1];
-    INDArray dg = s.classifier().headGradients(f, labels.classes(), loss);
+    INDArray dg = s.classifier().headGradients(f, labels.classes(), s.taskWeight(), loss);
     INDArray dz = s.body().backward(s.classifier().inputGradient(dg));
+    double total = s.taskWeight() * loss[0];
+    LayerStack decoder = s.decoder();
+    if (decoder != null) {
+      INDArray image = signals.image();
+      if (image == null) {
+        throw new IllegalStateException(
+            "block " + block.id() + ": infopro needs the input image on the signals board");
+      }
+      INDArray a = decoder.forward(z, true, block.rng());
+      double[] rec = new double[1];
+      INDArray da = InfoProLoss.bce(a, image, s.reconstructionWeight(), rec);
+      dz.addi(decoder.backward(da));
+      total += s.reconstructionWeight() * rec[0];
+    }
     block.backward(branch == null ? dz : branch.backward(dz));
     if (branch != null && !branch.paperForm()) {
       branch.pull(block);
     }
-    return new StepResult(h, loss[0]);
+    return new StepResult(h, total);
   }
 
   @Override

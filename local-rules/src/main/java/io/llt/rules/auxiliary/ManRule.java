@@ -20,8 +20,10 @@ import java.util.Locale;
  * ManBranch}), E_i an exponential moving average of that layer's parameters, read across the block
  * boundary through the engine's declared, versioned parameter read (the only such read; its lag is
  * logged as {@code paramLag}); the head (a preset or explicit layers) and the linear classifier
- * follow at the next layer's width. InfoPro's reconstruction term, which the released code adds,
- * is not built: this is the paper's DGL+MAN setting with cross-entropy heads.
+ * follow at the next layer's width. Without the {@code infopro} key this is the paper's DGL+MAN
+ * setting with cross-entropy heads; with it, the released code's InfoPro+MAN: InfoPro's decoder
+ * reconstructs the input image from {@code LB + E} next to the head's cross-entropy ({@link
+ * InfoProLoss}; the weights follow InfoPro's block index, not the code's stage index).
  */
 public final class ManRule extends AuxRule {
   /** Which MAN update is used. */
@@ -42,10 +44,22 @@ public final class ManRule extends AuxRule {
    *     infopro-1c2f} or {@code linear}
    * @param head explicit layers after the branch, instead of a preset
    * @param featureDim the hidden width of the InfoPro heads; default 128, > 0
+   * @param infopro InfoPro's loss weights and decoder; null (default) for cross-entropy alone
    */
   public record Config(
-      Double momentum, Form form, HeadPreset preset, List<LayerConfig> head, Integer featureDim)
+      Double momentum,
+      Form form,
+      HeadPreset preset,
+      List<LayerConfig> head,
+      Integer featureDim,
+      InfoProLoss infopro)
       implements LocalRuleConfig {
+    /** A config with the cross-entropy loss alone. */
+    public Config(
+        Double momentum, Form form, HeadPreset preset, List<LayerConfig> head, Integer featureDim) {
+      this(momentum, form, preset, head, featureDim, null);
+    }
+
     /** Validates and applies defaults. */
     public Config {
       Checks.required("momentum", momentum, "the EMA momentum, for example 0.995 (MAN's README)");
@@ -95,6 +109,11 @@ public final class ManRule extends AuxRule {
   }
 
   @Override
+  InfoProLoss infopro() {
+    return config.infopro();
+  }
+
+  @Override
   public boolean readsSuccessorFirstLayer() {
     return true;
   }
@@ -122,7 +141,7 @@ public final class ManRule extends AuxRule {
     List<LayerConfig> layers =
         headLayers(config.preset(), config.head(), shape, widest(context), config.featureDim());
     LayerStack body = LayerStack.build("head", layers, shape, context.dataType());
-    return new AuxState(branch, body, context.numClasses(), context.dataType());
+    return state(context, branch, body, shape);
   }
 
   @Override
@@ -130,8 +149,10 @@ public final class ManRule extends AuxRule {
     if (isLast(context)) {
       return List.of("final module, trained by the output cross-entropy");
     }
-    return List.of(
+    String ema =
         "EMA of the next block's first layer, momentum " + config.momentum() + ", "
-            + config.form().name().toLowerCase(Locale.ROOT) + " form");
+            + config.form().name().toLowerCase(Locale.ROOT) + " form";
+    String infopro = infoproNote(context);
+    return infopro == null ? List.of(ema) : List.of(ema, infopro);
   }
 }

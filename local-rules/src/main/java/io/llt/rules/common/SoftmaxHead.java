@@ -163,10 +163,23 @@ public final class SoftmaxHead implements RuleState {
    * @param lossOut receives the mean cross-entropy in slot 0
    */
   public INDArray headGradients(INDArray a, int[] y, double[] lossOut) {
+    return headGradients(a, y, 1, lossOut);
+  }
+
+  /**
+   * {@link #headGradients(INDArray, int[], double[])} for the loss {@code weight * CE}: dP, dc and
+   * the returned dG are scaled by {@code weight}; {@code lossOut[0]} is the unweighted mean CE.
+   */
+  public INDArray headGradients(INDArray a, int[] y, double weight, double[] lossOut) {
     INDArray g = scores(a);
     int batch = (int) g.size(0);
     int k = (int) classes;
     double[] dgv = crossEntropy(g.data().asDouble(), batch, k, y, lossOut);
+    if (weight != 1) {
+      for (int i = 0; i < dgv.length; i++) {
+        dgv[i] *= weight;
+      }
+    }
     INDArray dg = Nd4j.create(dgv, new long[] {batch, k}, 'c').castTo(a.dataType());
     Nd4j.gemm(a, dg, dp, true, false, 1.0, 0.0);
     if (dc != null) {

@@ -95,6 +95,18 @@ class AuxRulesTest {
     return Nd4j.create(v, new long[] {rows, cols}, 'c');
   }
 
+  /** The batch's images in [0, 1] for InfoPro's reconstruction (fixed, not the blocks' input). */
+  private static INDArray image() {
+    try (MemoryWorkspace o = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+      SplittableRandom r = new SplittableRandom(17);
+      double[] v = new double[Y.length * FEATURES];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = r.nextDouble();
+      }
+      return Nd4j.create(v, new long[] {Y.length, FEATURES}, 'c');
+    }
+  }
+
   private static Labels labels() {
     INDArray oh = Nd4j.zeros(DataType.DOUBLE, Y.length, CLASSES);
     for (int i = 0; i < Y.length; i++) {
@@ -106,6 +118,9 @@ class AuxRulesTest {
   /** One local step of {@code b} in its workspace; returns the loss, output detached into {@code out}. */
   private static double step(Block b, INDArray x, INDArray[] out) {
     try (MemoryWorkspace ws = b.openWorkspace(); Signals s = new Signals()) {
+      if (b.rule().readsInputImage()) {
+        s.putImage(image());
+      }
       StepResult r = b.rule().step(b, b.state(), x, labels(), s);
       if (out != null) {
         try (MemoryWorkspace o = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
@@ -185,6 +200,70 @@ class AuxRulesTest {
       long next = g.blocks().get(1).layers().get(0).numParams();
       assertThat(branch.numParams()).isEqualTo(2 * next);
       checkGradients(stem, gaussian(Y.length, FEATURES, 3));
+    }
+  }
+
+  /**
+   * InfoPro's loss on both rules: the decoder (with the bilinear upsampling of res1's 3x3 output to
+   * the 6x6 image for the blocks after the stem) is in the checked gradients, the loss is lambda1
+   * BCE + lambda2 CE with the weights of InfoPro's block index, and a block without the image on
+   * its board is refused.
+   */
+  @Test
+  void infoProGradientsIncludeTheDecoderOnBothRules() {
+    InfoProLoss loss = new InfoProLoss(List.of(5.0, 1.0), List.of(0.5, 2.0), 3);
+    try (BlockGraph g = graph(new AuxHeadRule.Config(HeadPreset.LINEAR, null, null, loss))) {
+      // K = 4: r = 0, 1/2, 1 for blocks 0..2
+      AuxState res1 = (AuxState) g.blocks().get(1).state();
+      assertThat(res1.reconstructionWeight()).isCloseTo(3.0, org.assertj.core.data.Offset.offset(1e-12));
+      assertThat(res1.taskWeight()).isCloseTo(1.25, org.assertj.core.data.Offset.offset(1e-12));
+      assertThat(res1.decoder().layers().get(0))
+          .isInstanceOf(io.llt.layers.shape.UpsampleLayer.class);
+      assertThat(((AuxState) g.blocks().get(3).state()).decoder()).isNull();
+      INDArray x = gaussian(Y.length, FEATURES, 5);
+      checkGradients(g.blocks().get(0), x);
+      INDArray[] h = new INDArray[1];
+      step(g.blocks().get(0), x, h);
+      checkGradients(g.blocks().get(1), h[0]);
+    }
+    try (BlockGraph g =
+        graph(new ManRule.Config(1.0, ManRule.Form.CODE, HeadPreset.LINEAR, null, null, loss))) {
+      // momentum 1 keeps E fixed across the probes (the code form pulls E inside every step)
+      checkGradients(g.blocks().get(0), gaussian(Y.length, FEATURES, 6));
+      Block stem = g.blocks().get(0);
+      try (MemoryWorkspace ws = stem.openWorkspace(); Signals s = new Signals()) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> stem.rule().step(stem, stem.state(), gaussian(Y.length, FEATURES, 6), labels(), s))
+            .hasMessageContaining("input image");
+      }
+    }
+  }
+
+  /**
+   * The step's loss is lambda1 BCE + lambda2 CE: with the task weight 0 it is the reconstruction
+   * alone, computed here by hand from the decoder's own output.
+   */
+  @Test
+  void infoProLossIsTheWeightedSumOfTheTwoTerms() {
+    InfoProLoss rec = new InfoProLoss(List.of(2.0), List.of(0.0), 3);
+    try (BlockGraph g = graph(new AuxHeadRule.Config(HeadPreset.LINEAR, null, null, rec))) {
+      Block stem = g.blocks().get(0);
+      INDArray x = gaussian(Y.length, FEATURES, 7);
+      double loss = step(stem, x, null);
+      AuxState s = (AuxState) stem.state();
+      double expected;
+      try (MemoryWorkspace ws = stem.openWorkspace()) {
+        INDArray a = s.decoder().forward(stem.forward(x, true), true, stem.rng());
+        double[] av = a.dup('c').data().asDouble();
+        double[] t = image().data().asDouble();
+        double sum = 0;
+        for (int i = 0; i < av.length; i++) {
+          double p = 1 / (1 + Math.exp(-av[i]));
+          sum -= t[i] * Math.log(p) + (1 - t[i]) * Math.log(1 - p);
+        }
+        expected = 2.0 * sum / av.length;
+      }
+      assertThat(loss).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-10));
     }
   }
 
