@@ -351,16 +351,20 @@ final class Pipeline {
   /** Wraps the next batch with a fresh signals board and the first rule's encoding of it. */
   private Item encode(Batch batch, int k) {
     INDArray enc;
+    Signals signals = null;
     try {
+      signals = trainer.trainingSignals(batch);
       enc =
           trainer.encodeTraining(
               batch, new Labels(batch.labels(), batch.classes()), epoch, k, 0);
     } catch (RuntimeException e) {
+      if (signals != null) {
+        signals.close();
+      }
       batch.close();
       throw e;
     }
-    return new Item(
-        null, batch, k, trainer.trainingSignals(batch), enc == batch.features() ? null : enc);
+    return new Item(null, batch, k, signals, enc == batch.features() ? null : enc);
   }
 
   /** Copies a stage's output into a pooled buffer outside workspaces (blocks when all are in use). */

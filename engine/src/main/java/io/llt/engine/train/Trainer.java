@@ -1,13 +1,14 @@
 package io.llt.engine.train;
 
+import io.llt.engine.BadInputException;
 import io.llt.engine.config.ExperimentConfig;
 import io.llt.engine.config.Schedule;
 import io.llt.engine.config.TrainerConfig;
-import io.llt.engine.BadInputException;
 import io.llt.engine.data.Batch;
 import io.llt.engine.data.Batches;
 import io.llt.engine.data.DataSplits;
 import io.llt.engine.data.Dataset;
+import io.llt.engine.data.PixelMap;
 import io.llt.engine.graph.Block;
 import io.llt.engine.graph.BlockGraph;
 import io.llt.engine.memory.MemoryPhase;
@@ -56,7 +57,7 @@ public final class Trainer {
   private final MemoryTracker tracker;
   private final List<Phase> phases;
   /** How to de-normalise batches onto the signals board, or null when no rule reads the image. */
-  private final io.llt.engine.data.PixelMap imagePixels;
+  private final PixelMap imagePixels;
   private PipelineStats lastPipelineStats;
   // per-block step seconds of the last pipelined epoch: trainer.placement auto balances from them
   private double[] lastBlockSeconds;
@@ -130,7 +131,7 @@ public final class Trainer {
    *
    * @throws BadInputException when a rule reads the image and the data are not images
    */
-  private static io.llt.engine.data.PixelMap imagePixels(BlockGraph graph, DataSplits data) {
+  private static PixelMap imagePixels(BlockGraph graph, DataSplits data) {
     for (Block b : graph.blocks()) {
       if (b.rule().readsInputImage()) {
         if (data.train().pixels() == null) {
