@@ -140,7 +140,7 @@ public final class UpsampleLayer implements Layer {
     long b = input.size(0);
     long maps = b * channels;
     // columns: [maps*inH, inW] x [inW, outW]
-    INDArray wide = product(input.dup('c').reshape('c', maps * inH, inW), colsT, false);
+    INDArray wide = product(input.reshape('c', maps * inH, inW), colsT, false);
     // rows: put H last, [maps*outW, inH] x [inH, outH], then back
     INDArray t = wide.reshape('c', maps, inH, outW).permute(0, 2, 1).dup('c');
     INDArray tall = product(t.reshape('c', maps * outW, inH), rowsT, false);
@@ -162,8 +162,7 @@ public final class UpsampleLayer implements Layer {
       return null;
     }
     long maps = b * channels;
-    INDArray t =
-        gradOutput.dup('c').reshape('c', maps, outH, outW).permute(0, 2, 1).dup('c');
+    INDArray t = gradOutput.reshape('c', maps, outH, outW).permute(0, 2, 1).dup('c');
     INDArray rows = product(t.reshape('c', maps * outW, outH), rowsT, true);
     INDArray back = rows.reshape('c', maps, outW, inH).permute(0, 2, 1).dup('c');
     INDArray dx = product(back.reshape('c', maps * inH, outW), colsT, true);
@@ -185,17 +184,16 @@ public final class UpsampleLayer implements Layer {
   }
 
   /**
-   * Counts the forward's copies (the input's, the column product {@code C inH outW} and its
+   * Counts the forward's products and transposes (the column product {@code C inH outW} and its
    * transpose, the row product {@code C outH outW} and its transpose) and, when asked, the
-   * backward's (the gradient's copy and transpose, {@code 2 C outH outW}, the row product and its
-   * transpose, {@code 2 C inH outW}, and dL/dx).
+   * backward's (the gradient's transpose {@code C outH outW}, the row product and its transpose,
+   * {@code 2 C inH outW}, and dL/dx). A C-order input and gradient are reshaped without a copy.
    */
   @Override
   public long workingValuesPerExample(boolean needInputGrad) {
     long in = channels * inH * inW;
     long mid = channels * inH * outW;
     long out = channels * outH * outW;
-    long fwd = in + 2 * mid + 2 * out;
-    return fwd + (needInputGrad ? 2 * out + 2 * mid + in : 0);
+    return 2 * mid + 2 * out + (needInputGrad ? out + 2 * mid + in : 0);
   }
 }
