@@ -1,6 +1,7 @@
 package io.llt.cli;
 
 import io.llt.cli.command.BenchCommand;
+import io.llt.cli.command.DataCommand;
 import io.llt.cli.command.EvalCommand;
 import io.llt.cli.command.ListCommand;
 import io.llt.cli.command.ProfileCommand;
@@ -22,7 +23,8 @@ import picocli.CommandLine.IVersionProvider;
       ValidateCommand.class,
       ListCommand.class,
       BenchCommand.class,
-      ProfileCommand.class
+      ProfileCommand.class,
+      DataCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
