@@ -418,6 +418,28 @@ class TrainCommandTest {
       assertThat(r.out)
           .contains("res1'): infopro: 3.000 * BCE(decoder reconstruction of the input) + 0.5000 * CE")
           .contains("test accuracy");
+      // the two terms are logged unweighted; the logged loss is their weighted sum
+      Path run = onlyRun(runs);
+      JsonNode res1 = null;
+      JsonNode top = null;
+      for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+        JsonNode o = JSON.readTree(line);
+        if ("block".equals(o.path("kind").asText())) {
+          res1 = "res1".equals(o.get("block").asText()) ? o : res1;
+          top = "top".equals(o.get("block").asText()) ? o : top;
+        }
+      }
+      assertThat(res1).as(schedule).isNotNull();
+      double rec = res1.get("terms").get("reconstruction").asDouble();
+      double task = res1.get("terms").get("task").asDouble();
+      assertThat(rec).isPositive();
+      assertThat(res1.get("loss").asDouble())
+          .as(schedule)
+          .isCloseTo(3.0 * rec + 0.5 * task, org.assertj.core.data.Offset.offset(1e-9));
+      assertThat(top.has("terms")).as("the final block's loss has one term").isFalse();
+      JsonNode terms = JSON.readTree(run.resolve("summary.json").toFile()).get("finalLossTerms");
+      assertThat(terms.get("res1").get("task").asDouble()).isEqualTo(task);
+      assertThat(terms.has("top")).isFalse();
     }
     Cli bad =
         Cli.run("train", "../configs/smoke/man-synthetic.yaml", "--runs-dir",

@@ -262,6 +262,8 @@ final class RunSupport {
     s.put("blockStepSeconds", blockStepSeconds(r));
     if (c.trainer().schedule() == Schedule.GREEDY) {
       s.put("phases", phases(r));
+    } else if (!r.epochs().isEmpty()) {
+      putLosses(s, r.epochs().get(r.epochs().size() - 1));
     }
     if (resumedFromEpoch > 0) {
       s.put("resumedFromEpoch", resumedFromEpoch);
@@ -301,7 +303,8 @@ final class RunSupport {
   /**
    * Per greedy phase of a run (consecutive epochs with the same active blocks): its blocks, epochs,
    * training seconds, the seconds spent computing cached frozen outputs, the final loss of each of
-   * its blocks, and the test accuracy after it (absent when the phase is not evaluated).
+   * its blocks (and of each named term of it, for rules whose loss has several), and the test
+   * accuracy after it (absent when the phase is not evaluated).
    */
   static List<Map<String, Object>> phases(TrainingResult r) {
     List<Map<String, Object>> out = new ArrayList<>();
@@ -318,13 +321,8 @@ final class RunSupport {
       cur.put("epochs", (Integer) cur.get("epochs") + 1);
       cur.put("trainSeconds", (Double) cur.get("trainSeconds") + m.trainSeconds());
       cur.put("frozenFeatureSeconds", (Double) cur.get("frozenFeatureSeconds") + m.frozenFeatureSeconds());
-      Map<String, Double> losses = new LinkedHashMap<>();
-      for (BlockMetrics b : m.blocks()) {
-        if (!Double.isNaN(b.loss())) {
-          losses.put(b.blockId(), b.loss());
-        }
-      }
-      cur.put("finalLosses", losses);
+      cur.remove("finalLossTerms");
+      putLosses(cur, m);
       if (Double.isNaN(m.testAccuracy())) {
         cur.remove("testAccuracy");
       } else {
@@ -332,6 +330,27 @@ final class RunSupport {
       }
     }
     return out;
+  }
+
+  /**
+   * Puts an epoch's mean loss of each block that trained in it ({@code finalLosses}) and, when any
+   * block's loss has named terms, their means ({@code finalLossTerms}, by block, then term).
+   */
+  static void putLosses(Map<String, Object> out, EpochMetrics m) {
+    Map<String, Double> losses = new LinkedHashMap<>();
+    Map<String, Map<String, Double>> terms = new LinkedHashMap<>();
+    for (BlockMetrics b : m.blocks()) {
+      if (!Double.isNaN(b.loss())) {
+        losses.put(b.blockId(), b.loss());
+        if (!b.terms().isEmpty()) {
+          terms.put(b.blockId(), b.terms());
+        }
+      }
+    }
+    out.put("finalLosses", losses);
+    if (!terms.isEmpty()) {
+      out.put("finalLossTerms", terms);
+    }
   }
 
   /** Formats readout accuracies as {@code name 0.1234, name 0.5678}. */

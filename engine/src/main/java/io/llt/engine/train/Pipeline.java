@@ -12,7 +12,6 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -73,8 +72,7 @@ final class Pipeline {
   private final Iterator<Batch> it;
   private final int batches;
   private final double[] rates;
-  private final AtomicLongArray sums;
-  private final AtomicLongArray steps;
+  private final LossSums sums;
   private final int epoch;
   private final long startNanos;
   private final int[][] stageBlocks;
@@ -99,8 +97,7 @@ final class Pipeline {
    * Prepares one epoch over at most {@code batches} batches of {@code it}.
    *
    * @param rates the learning rate of each block
-   * @param sums receives the summed loss of each block (as double bits)
-   * @param steps receives the number of steps of each block
+   * @param sums receives the loss, its terms and the step count of each block
    */
   Pipeline(
       Trainer trainer,
@@ -110,8 +107,7 @@ final class Pipeline {
       Iterator<Batch> it,
       int batches,
       double[] rates,
-      AtomicLongArray sums,
-      AtomicLongArray steps,
+      LossSums sums,
       int epoch,
       long startNanos) {
     this.trainer = trainer;
@@ -120,7 +116,6 @@ final class Pipeline {
     this.batches = batches;
     this.rates = rates;
     this.sums = sums;
-    this.steps = steps;
     this.epoch = epoch;
     this.startNanos = startNanos;
     this.stageBlocks = stageBlocks;
@@ -309,8 +304,7 @@ final class Pipeline {
                   epoch,
                   held.index());
           busyNanos[s] += System.nanoTime() - b0;
-          Trainer.addLoss(sums, i, r.loss());
-          steps.incrementAndGet(i);
+          sums.add(i, r);
           if (i == from && s > 0) {
             recycle(s - 1, held.x());
           }
@@ -330,7 +324,7 @@ final class Pipeline {
           batchesDone++;
           held.close();
           held = null;
-          trainer.reportBatch(k + 1, batches, sums, steps, samples[0], startNanos);
+          trainer.reportBatch(k + 1, batches, sums, samples[0], startNanos);
         }
       }
     } catch (Stopped e) {

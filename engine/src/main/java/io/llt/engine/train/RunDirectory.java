@@ -84,6 +84,10 @@ public final class RunDirectory {
       if (b.paramLag() != null) {
         o.put("paramLag", b.paramLag());
       }
+      if (!b.terms().isEmpty()) {
+        ObjectNode terms = o.putObject("terms");
+        b.terms().forEach(terms::put);
+      }
       sb.append(JSON_LINE.writeValueAsString(o)).append('\n');
     }
     ObjectNode o = JSON_LINE.createObjectNode();

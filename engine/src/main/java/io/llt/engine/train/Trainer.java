@@ -23,6 +23,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.UnaryOperator;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
@@ -262,7 +263,7 @@ public final class Trainer {
         bm.add(
             new BlockMetrics(
                 graph.blocks().get(i).id(), run.losses()[i], run.rates()[i],
-                run.blockSeconds()[i], paramLag(graph.blocks().get(i))));
+                run.blockSeconds()[i], paramLag(graph.blocks().get(i)), run.terms().get(i)));
       }
       long peak = probe == null ? -1 : probe.peakNativeBytes();
       EpochMetrics m =
@@ -273,7 +274,7 @@ public final class Trainer {
               bm,
               val,
               acc == null ? Double.NaN : acc.headline(),
-              acc == null ? java.util.Map.of() : acc.readouts(),
+              acc == null ? Map.of() : acc.readouts(),
               run.samples() / run.seconds(),
               run.seconds(),
               peak,
@@ -307,6 +308,7 @@ public final class Trainer {
    * The outcome of one epoch's training sweep.
    *
    * @param losses mean loss per block (NaN for blocks that did not train)
+   * @param terms per block, the mean of each named term of its loss (empty for most rules)
    * @param rates learning rate per block (NaN for blocks that did not train)
    * @param samples examples processed
    * @param seconds wall time of the sweep
@@ -315,6 +317,7 @@ public final class Trainer {
    */
   public record EpochRun(
       double[] losses,
+      List<Map<String, Double>> terms,
       double[] rates,
       long samples,
       double seconds,
@@ -432,7 +435,6 @@ public final class Trainer {
     double cacheSeconds = computed ? (System.nanoTime() - cacheStart) / 1e9 : 0;
     Dataset trainSplit = frozen != null ? frozen.splits().train() : data.train();
     double[] rates = new double[n];
-    double[] means = new double[n];
     java.util.Arrays.fill(rates, Double.NaN);
     for (int i = 0; i < n; i++) {
       Block b = blocks.get(i);
@@ -446,8 +448,7 @@ public final class Trainer {
     int batches = Math.min(batchLimit, Batches.numBatches(trainSplit.size(), batchSize));
     listener.onEpochStart(t + 1, totalEpochs(), batches, phaseName(phase));
     Iterator<Batch> it = Batches.shuffled(trainSplit, batchSize, Seeds.derive(seed, "shuffle", t));
-    AtomicLongArray sums = new AtomicLongArray(n);
-    AtomicLongArray steps = new AtomicLongArray(n);
+    LossSums sums = new LossSums(n);
     stepNanos = new AtomicLongArray(n);
     long start = System.nanoTime();
     long samples;
@@ -459,18 +460,19 @@ public final class Trainer {
               : Pipeline.partition(n, stages);
       Pipeline p =
           new Pipeline(
-              this, blocks, split, config.trainer().queueCapacity(), it, batches, rates, sums,
-              steps, t, start);
+              this, blocks, split, config.trainer().queueCapacity(), it, batches, rates, sums, t,
+              start);
       samples = p.run();
       lastPipelineStats = p.stats();
     } else {
-      samples = sequentialSweep(it, batches, rates, sums, steps, phase, t, start);
+      samples = sequentialSweep(it, batches, rates, sums, phase, t, start);
     }
     if (probe != null) {
       probe.sample();
     }
+    List<Map<String, Double>> terms = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      means[i] = steps.get(i) == 0 ? Double.NaN : Double.longBitsToDouble(sums.get(i)) / steps.get(i);
+      terms.add(sums.termMeans(i));
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     double[] blockSeconds = new double[n];
@@ -480,7 +482,7 @@ public final class Trainer {
     if (config.trainer().schedule() == Schedule.PIPELINED) {
       lastBlockSeconds = blockSeconds.clone();
     }
-    return new EpochRun(means, rates, samples, seconds, cacheSeconds, blockSeconds);
+    return new EpochRun(sums.means(), terms, rates, samples, seconds, cacheSeconds, blockSeconds);
   }
 
   /** The simultaneous and greedy sweep: every batch through the blocks in order, on this thread. */
@@ -488,8 +490,7 @@ public final class Trainer {
       Iterator<Batch> it,
       int batches,
       double[] rates,
-      AtomicLongArray sums,
-      AtomicLongArray steps,
+      LossSums sums,
       Phase phase,
       int t,
       long start) {
@@ -520,8 +521,7 @@ public final class Trainer {
             if (i >= phase.first()) {
               StepResult r =
                   trainStep(b, x, labels, signals, rates[i], i < last ? b::handOff : null, t, k);
-              addLoss(sums, i, r.loss());
-              steps.incrementAndGet(i);
+              sums.add(i, r);
               x = r.output();
             } else {
               x = passStep(b, x, labels, signals);
@@ -533,7 +533,7 @@ public final class Trainer {
           }
         }
         samples += batch.classes().length;
-        reportBatch(k + 1, batches, sums, steps, samples, start);
+        reportBatch(k + 1, batches, sums, samples, start);
       }
     }
     return samples;
@@ -564,25 +564,9 @@ public final class Trainer {
     }
   }
 
-  /** Adds a loss to slot {@code i} of an array of double bits, atomically. */
-  static void addLoss(AtomicLongArray sums, int i, double loss) {
-    long prev;
-    long next;
-    do {
-      prev = sums.get(i);
-      next = Double.doubleToRawLongBits(Double.longBitsToDouble(prev) + loss);
-    } while (!sums.compareAndSet(i, prev, next));
-  }
-
   /** Tells the listener about a finished batch (called by the thread that finished it). */
-  void reportBatch(
-      int batch, int batches, AtomicLongArray sums, AtomicLongArray steps, long samples, long start) {
-    double[] means = new double[sums.length()];
-    for (int i = 0; i < means.length; i++) {
-      long c = steps.get(i);
-      means[i] = c == 0 ? Double.NaN : Double.longBitsToDouble(sums.get(i)) / c;
-    }
-    listener.onBatch(batch, batches, means, samples / ((System.nanoTime() - start) / 1e9));
+  void reportBatch(int batch, int batches, LossSums sums, long samples, long start) {
+    listener.onBatch(batch, batches, sums.means(), samples / ((System.nanoTime() - start) / 1e9));
   }
 
   /** Returns what the last pipelined epoch observed, or null when no epoch was pipelined. */
@@ -630,7 +614,7 @@ public final class Trainer {
       if (stepNanos != null) {
         stepNanos.addAndGet(b.index(), System.nanoTime() - t0);
       }
-      return new StepResult(out, r.loss());
+      return new StepResult(out, r.loss(), r.terms());
     }
   }
 

@@ -14,6 +14,7 @@ import io.llt.engine.spi.Signals;
 import io.llt.engine.spi.StepResult;
 import io.llt.rules.common.LayerStack;
 import java.util.List;
+import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -145,6 +146,7 @@ abstract class AuxRule implements LocalRule {
     INDArray dz = s.body().backward(s.classifier().inputGradient(dg));
     double total = s.taskWeight() * loss[0];
     LayerStack decoder = s.decoder();
+    Map<String, Double> terms = Map.of();
     if (decoder != null) {
       INDArray image = signals.image();
       if (image == null) {
@@ -156,12 +158,13 @@ abstract class AuxRule implements LocalRule {
       INDArray da = InfoProLoss.bce(a, image, s.reconstructionWeight(), rec);
       dz.addi(decoder.backward(da));
       total += s.reconstructionWeight() * rec[0];
+      terms = Map.of(InfoProLoss.RECONSTRUCTION_TERM, rec[0], InfoProLoss.TASK_TERM, loss[0]);
     }
     block.backward(branch == null ? dz : branch.backward(dz));
     if (branch != null && !branch.paperForm()) {
       branch.pull(block);
     }
-    return new StepResult(h, total);
+    return new StepResult(h, total, terms);
   }
 
   @Override

@@ -40,6 +40,12 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * @param decoderWidth the decoder's hidden channels; default 12 (InfoPro's), > 0
  */
 public record InfoProLoss(List<Double> reconstruction, List<Double> task, Integer decoderWidth) {
+  /** The name of the unweighted reconstruction BCE in the logged loss terms. */
+  public static final String RECONSTRUCTION_TERM = "reconstruction";
+
+  /** The name of the unweighted task cross-entropy in the logged loss terms. */
+  public static final String TASK_TERM = "task";
+
   /** Validates and applies defaults. */
   public InfoProLoss {
     Checks.required(

@@ -19,8 +19,10 @@ import io.llt.engine.spi.Signals;
 import io.llt.engine.spi.StepResult;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -237,8 +239,9 @@ public final class NoPropRule implements LocalRule {
   @Override
   public StepResult step(Block block, RuleState state, INDArray input, Labels labels, Signals signals) {
     NoPropState s = (NoPropState) state;
-    double loss = s.trainStep(block, input, labels);
-    return new StepResult(input, loss);
+    Map<String, Double> terms = new HashMap<>();
+    double loss = s.trainStep(block, input, labels, terms);
+    return new StepResult(input, loss, terms);
   }
 
   @Override

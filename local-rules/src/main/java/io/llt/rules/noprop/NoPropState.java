@@ -38,6 +38,15 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * gradient back, and every block's loss carries the classifier term, as in Algorithm 1.
  */
 final class NoPropState implements RuleState {
+  /** The name of the weighted denoising term, {@code w_t mean_b ||uhat - u_y||^2}, in the logged terms. */
+  static final String DENOISING_TERM = "denoising";
+
+  /** The name of the prior term KL(q(z_0 | y) || N(0, I)) in the logged terms. */
+  static final String KL_TERM = "kl";
+
+  /** The name of the classifier's cross-entropy on a draw of z_T in the logged terms. */
+  static final String CLASSIFIER_TERM = "classifier";
+
   /**
    * Builds the label path and fusion of a DT block, throwing {@link IllegalArgumentException}
    * naming the rule's key when they do not fit.
@@ -565,19 +574,43 @@ final class NoPropState implements RuleState {
    * @return the block's loss, averaged over the batch
    */
   double trainStep(Block block, INDArray x, Labels labels) {
+    return trainStep(block, x, labels, null);
+  }
+
+  /**
+   * {@link #trainStep(Block, INDArray, Labels)}, also putting the loss's terms, each averaged
+   * over the batch, into {@code terms} (when not null): {@value #DENOISING_TERM}, {@value
+   * #KL_TERM}, and {@value #CLASSIFIER_TERM} on a block that trains the classifier.
+   */
+  double trainStep(Block block, INDArray x, Labels labels, Map<String, Double> terms) {
     if (trained) {
-      return trainSharedStep(block, x, labels);
+      return trainSharedStep(block, x, labels, terms);
     }
     INDArray u = clean(labels);
     INDArray z = draw(u, t - 1, block.rng());
-    double loss = denoise(block, x, labels.classes(), z) + priorKl(labels.classes());
+    double denoising = denoise(block, x, labels.classes(), z);
+    double kl = priorKl(labels.classes());
+    double loss = denoising + kl;
+    double[] ce = null;
     if (readout != null) {
       INDArray zT = draw(u, steps, block.rng());
-      double[] ce = new double[1];
+      ce = new double[1];
       readout.headGradients(zT, labels.classes(), ce);
       loss += ce[0];
     }
+    putTerms(terms, denoising, kl, ce);
     return loss;
+  }
+
+  private static void putTerms(Map<String, Double> terms, double denoising, double kl, double[] ce) {
+    if (terms == null) {
+      return;
+    }
+    terms.put(DENOISING_TERM, denoising);
+    terms.put(KL_TERM, kl);
+    if (ce != null) {
+      terms.put(CLASSIFIER_TERM, ce[0]);
+    }
   }
 
   /**
@@ -588,18 +621,21 @@ final class NoPropState implements RuleState {
    *
    * @return the block's loss, averaged over the batch
    */
-  private double trainSharedStep(Block block, INDArray x, Labels labels) {
+  private double trainSharedStep(
+      Block block, INDArray x, Labels labels, Map<String, Double> terms) {
     refresh();
     int[] y = labels.classes();
     double[] dW = new double[(int) (classes * dimension)];
     INDArray u = clean(labels);
     INDArray z = draw(u, t - 1, block.rng());
-    double loss = denoise(block, x, y, z, dW) + priorKl(y, dW);
+    double denoising = denoise(block, x, y, z, dW);
+    double kl = priorKl(y, dW);
     INDArray zT = draw(u, steps, block.rng());
     double[] ce = new double[1];
     INDArray dg = readout.headGradients(zT, y, ce);
     addThroughDraw(readout.inputGradient(dg), y, schedule.alphaBar(steps), dW);
-    loss += ce[0];
+    double loss = denoising + kl + ce[0];
+    putTerms(terms, denoising, kl, ce);
     embeddingGrad.assign(Nd4j.create(dW, new long[] {classes, dimension}, 'c'));
     if (owner) {
       shared.drainInto(sharedGrads);

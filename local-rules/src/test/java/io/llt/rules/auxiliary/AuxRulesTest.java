@@ -117,6 +117,11 @@ class AuxRulesTest {
 
   /** One local step of {@code b} in its workspace; returns the loss, output detached into {@code out}. */
   private static double step(Block b, INDArray x, INDArray[] out) {
+    return stepResult(b, x, out).loss();
+  }
+
+  /** One step of block {@code b}'s rule (no update); the output is copied to {@code out[0]}. */
+  private static StepResult stepResult(Block b, INDArray x, INDArray[] out) {
     try (MemoryWorkspace ws = b.openWorkspace(); Signals s = new Signals()) {
       if (b.rule().readsInputImage()) {
         s.putImage(image());
@@ -127,7 +132,7 @@ class AuxRulesTest {
           out[0] = r.output().dup();
         }
       }
-      return r.loss();
+      return new StepResult(null, r.loss(), r.terms());
     }
   }
 
@@ -241,15 +246,33 @@ class AuxRulesTest {
 
   /**
    * The step's loss is lambda1 BCE + lambda2 CE: with the task weight 0 it is the reconstruction
-   * alone, computed here by hand from the decoder's own output.
+   * alone, computed here by hand from the decoder's own output. The step reports the two terms
+   * unweighted, and with other weights on the same network the loss is their weighted sum.
    */
   @Test
   void infoProLossIsTheWeightedSumOfTheTwoTerms() {
     InfoProLoss rec = new InfoProLoss(List.of(2.0), List.of(0.0), 3);
+    INDArray x = gaussian(Y.length, FEATURES, 7);
+    StepResult both;
+    try (BlockGraph g =
+        graph(new AuxHeadRule.Config(
+            HeadPreset.LINEAR, null, null, new InfoProLoss(List.of(3.0), List.of(0.5), 3)))) {
+      both = stepResult(g.blocks().get(0), x, null);
+    }
     try (BlockGraph g = graph(new AuxHeadRule.Config(HeadPreset.LINEAR, null, null, rec))) {
       Block stem = g.blocks().get(0);
-      INDArray x = gaussian(Y.length, FEATURES, 7);
-      double loss = step(stem, x, null);
+      StepResult r = stepResult(stem, x, null);
+      double loss = r.loss();
+      assertThat(r.terms()).containsOnlyKeys("reconstruction", "task");
+      assertThat(r.terms().get("task")).isPositive().isFinite();
+      assertThat(both.terms().get("reconstruction"))
+          .isCloseTo(r.terms().get("reconstruction"), org.assertj.core.data.Offset.offset(1e-12));
+      assertThat(both.terms().get("task"))
+          .isCloseTo(r.terms().get("task"), org.assertj.core.data.Offset.offset(1e-12));
+      assertThat(both.loss())
+          .isCloseTo(
+              3.0 * r.terms().get("reconstruction") + 0.5 * r.terms().get("task"),
+              org.assertj.core.data.Offset.offset(1e-10));
       AuxState s = (AuxState) stem.state();
       double expected;
       try (MemoryWorkspace ws = stem.openWorkspace()) {
@@ -264,6 +287,8 @@ class AuxRulesTest {
         expected = 2.0 * sum / av.length;
       }
       assertThat(loss).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-10));
+      assertThat(r.terms().get("reconstruction"))
+          .isCloseTo(expected / 2.0, org.assertj.core.data.Offset.offset(1e-10));
     }
   }
 

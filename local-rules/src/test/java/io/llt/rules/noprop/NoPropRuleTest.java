@@ -490,6 +490,22 @@ class NoPropRuleTest {
       assertThat(r.epochs().get(r.epochs().size() - 1).blocks().get(0).loss())
           .as("block 1's loss fell")
           .isLessThan(r.epochs().get(0).blocks().get(0).loss());
+      // the logged terms: denoising and KL on every block, the classifier on the last; their
+      // epoch means add up to the epoch's mean loss
+      var last = r.epochs().get(r.epochs().size() - 1).blocks();
+      for (int i = 0; i < last.size(); i++) {
+        var m = last.get(i);
+        if (i == last.size() - 1) {
+          assertThat(m.terms()).containsOnlyKeys("classifier", "denoising", "kl");
+        } else {
+          assertThat(m.terms()).containsOnlyKeys("denoising", "kl");
+        }
+        double sum = m.terms().values().stream().mapToDouble(Double::doubleValue).sum();
+        assertThat(m.loss()).as(m.blockId()).isCloseTo(sum, offset(1e-9 * Math.abs(sum)));
+        assertThat(m.terms().get("kl"))
+            .as("KL is constant for the one-hot embedding")
+            .isCloseTo(((NoPropState) g.blocks().get(i).state()).priorKl(new int[] {0}), offset(1e-12));
+      }
     }
   }
 
