@@ -449,4 +449,53 @@ class TrainCommandTest {
         .contains("are not images");
     assertThat(bad.err.strip().lines().count()).as("one line").isEqualTo(1);
   }
+
+  /**
+   * A greedy phase after frozen SoftHebb blocks normally trains on their cached outputs; a rule
+   * that reconstructs the input image needs the images, so the trainer passes through the frozen
+   * blocks instead of caching (before, the run stopped with an internal error).
+   */
+  @Test
+  void infoProAfterFrozenBlocksTrainsOnTheImagesInsteadOfCachedOutputs() throws IOException {
+    Path data = tinyCifar10(tmp.resolve("cifar").resolve("cifar-10-batches-bin"), 8);
+    Path cfg = tmp.resolve("mix.yaml");
+    Files.writeString(
+        cfg,
+        String.join(
+            "\n",
+            "name: mix",
+            "seed: 1",
+            "data: {type: cifar10, path: " + data.getParent().toAbsolutePath() + "}",
+            "model:",
+            "  input: [3, 32, 32]",
+            "  blocks:",
+            "    - id: hebb",
+            "      rule: {type: softhebb, beta: 1.0, learningRate: 0.08, lrPower: 0.5}",
+            "      layers:",
+            "        - {type: batchnorm, affine: false}",
+            "        - {type: conv2d, filters: 4, kernel: 3, padding: 1, bias: false, init: radius,"
+                + " radius: 25}",
+            "        - {type: triangle, power: 0.7}",
+            "    - id: aux",
+            "      rule: {type: aux-head, infopro: {reconstruction: [1], task: [1]}}",
+            "      layers:",
+            "        - {type: conv2d, filters: 4, kernel: 3, padding: 1}",
+            "        - {type: activation, function: relu}",
+            "    - id: top",
+            "      rule: {type: aux-head}",
+            "      layers: [{type: globalavgpool}]",
+            "trainer:",
+            "  schedule: greedy",
+            "  epochs: 2",
+            "  batchSize: 8",
+            "  phases: [{blocks: [hebb], epochs: 1}, {blocks: [aux, top], epochs: 1}]",
+            "  optimizer: {type: sgd, learningRate: 0.01}",
+            ""));
+    Path runs = tmp.resolve("runs");
+    Cli r = Cli.run("train", cfg.toString(), "--runs-dir", runs.toString(), "--offline");
+    assertThat(r.exit).as(r.toString()).isZero();
+    assertThat(r.out).doesNotContain("computing the frozen outputs");
+    JsonNode phases = JSON.readTree(onlyRun(runs).resolve("summary.json").toFile()).get("phases");
+    assertThat(phases.get(1).get("finalLossTerms").get("aux").has("reconstruction")).isTrue();
+  }
 }

@@ -149,15 +149,11 @@ public final class Trainer {
 
   /**
    * Returns a fresh signals board for a training batch: with the batch's images in [0, 1] when a
-   * rule reads them (the features must be the data source's, not a cached block output).
+   * rule reads them (such runs never cache frozen outputs, so the features are the data's).
    */
   Signals trainingSignals(Batch batch) {
     Signals s = new Signals();
     if (imagePixels != null) {
-      if (frozen != null) {
-        s.close();
-        throw new IllegalStateException("a rule reads the input image under cached block outputs");
-      }
       s.putImage(imagePixels.toUnit(batch.features()));
     }
     return s;
@@ -367,7 +363,9 @@ public final class Trainer {
     }
     dropFrozenFeatures();
     Boolean cache = config.trainer().cacheFrozenFeatures();
-    if (p.first() == 0 || cache == null || !cache) {
+    // a rule that reconstructs the input image needs the images of every batch, which cached
+    // block outputs replace: such runs pass through the frozen blocks instead
+    if (p.first() == 0 || cache == null || !cache || imagePixels != null) {
       return false;
     }
     for (int i = 0; i < p.first(); i++) {
