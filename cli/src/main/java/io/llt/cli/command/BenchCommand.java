@@ -195,6 +195,7 @@ public final class BenchCommand implements Callable<Integer> {
     Experiment experiment = new Experiment(TypeRegistry.load());
     ExperimentConfig base = experiment.load(config, overrides).config();
     RunSupport.rejectGraphRun(base, "bench");
+    RunSupport.printMallocNote(log);
     if (conv) {
       return convRates(experiment, base, out, log);
     }

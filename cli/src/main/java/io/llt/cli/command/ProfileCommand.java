@@ -130,6 +130,7 @@ public final class ProfileCommand implements Callable<Integer> {
     Experiment experiment = new Experiment(TypeRegistry.load());
     ExperimentConfig base = experiment.load(config, overrides).config();
     RunSupport.rejectGraphRun(base, "profile");
+    RunSupport.printMallocNote(log);
     if (base.trainer().schedule() == Schedule.BACKPROP || base.trainer().schedule() == Schedule.GREEDY) {
       throw new BadInputException(
           config + ": trainer.schedule is " + base.trainer().schedule().name().toLowerCase(Locale.ROOT)

@@ -149,6 +149,38 @@ final class RunSupport {
     return s;
   }
 
+  /** The glibc tunable the launcher sets (docs/architecture.md, "Native memory and glibc"). */
+  static final String MMAP_THRESHOLD_VARIABLE = "MALLOC_MMAP_THRESHOLD_";
+
+  /**
+   * Returns a note when the process runs on Linux without {@value #MMAP_THRESHOLD_VARIABLE}, or
+   * null. Without it glibc raises its mmap threshold to the size of each large block freed, so that
+   * batch-sized buffers come from malloc arenas, which keep freed space resident: a cached readout
+   * on CIFAR-10 peaked at 6.5 GiB resident in eight epochs while ND4J held 2.2 GiB, and at 2.5 GiB
+   * with the variable set (docs/RESULTS.md). The {@code llt} launcher sets it; runs started
+   * with {@code java -jar} do not.
+   *
+   * @param osName the {@code os.name} property
+   * @param env the process environment
+   */
+  static String mallocNote(String osName, Map<String, String> env) {
+    boolean linux = osName.toLowerCase(Locale.ROOT).startsWith("linux");
+    if (!linux || env.containsKey(MMAP_THRESHOLD_VARIABLE)) {
+      return null;
+    }
+    return "note: " + MMAP_THRESHOLD_VARIABLE + " is not set, so glibc may keep freed batch buffers"
+        + " resident and memory can grow far past ND4J's count on long runs; start through the llt"
+        + " launcher, or export " + MMAP_THRESHOLD_VARIABLE + "=131072";
+  }
+
+  /** Prints {@link #mallocNote} for this process, if any, to {@code err}. */
+  static void printMallocNote(PrintWriter err) {
+    String note = mallocNote(System.getProperty("os.name", ""), System.getenv());
+    if (note != null) {
+      err.println(note);
+    }
+  }
+
   /**
    * Returns a warning when a pipelined run would oversubscribe the cores (ND4J's thread count is
    * process-wide and fixed at start-up), or null.

@@ -101,6 +101,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
     ExperimentConfig c = loaded.config();
     out.println("run: " + runDir.path());
+    RunSupport.printMallocNote(spec.commandLine().getErr());
     String warning = RunSupport.threadWarning(c);
     if (warning != null) {
       spec.commandLine().getErr().println(warning);
