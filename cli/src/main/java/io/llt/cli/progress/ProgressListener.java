@@ -25,6 +25,7 @@ public final class ProgressListener implements TrainingListener {
   private int totalEpochs;
   private long lastDraw;
   private long epochStart;
+  private long cachingStart;
   private int lastWidth;
 
   /**
@@ -108,6 +109,52 @@ public final class ProgressListener implements TrainingListener {
     out.println("computing the frozen outputs of blocks up to '" + lastFrozenBlock
         + "' on every split (once for this phase)");
     out.flush();
+    cachingStart = System.nanoTime();
+    lastDraw = 0;
+  }
+
+  /** As {@link #onBatch}: a bar on a terminal, otherwise a line a minute; cleared when done. */
+  @Override
+  public void onCachingProgress(long done, long total) {
+    long now = System.nanoTime();
+    boolean last = done >= total;
+    if (!interactive) {
+      if (!last && now - Math.max(lastDraw, cachingStart) >= logNanos) {
+        lastDraw = now;
+        out.println(cachingLine(done, total, now, false));
+        out.flush();
+      }
+      return;
+    }
+    if (last) {
+      out.print("\r" + " ".repeat(lastWidth) + "\r");
+      lastWidth = 0;
+      out.flush();
+      return;
+    }
+    if (now - lastDraw < REDRAW_NANOS) {
+      return;
+    }
+    lastDraw = now;
+    String line = cachingLine(done, total, now, true);
+    int pad = Math.max(0, lastWidth - line.length());
+    lastWidth = line.length();
+    out.print("\r" + line + " ".repeat(pad));
+    out.flush();
+  }
+
+  private String cachingLine(long done, long total, long now, boolean bar) {
+    StringBuilder sb = new StringBuilder("caching ");
+    if (bar) {
+      int filled = (int) (BAR * done / total);
+      sb.append('[').append("#".repeat(filled)).append(".".repeat(BAR - filled)).append("] ");
+    }
+    double seconds = (now - cachingStart) / 1e9;
+    double rate = seconds > 0 ? done / seconds : 0;
+    double eta = done > 0 ? seconds / done * (total - done) : 0;
+    sb.append(String.format(Locale.ROOT, "%d/%d examples  %.0f examples/s  ETA %s",
+        done, total, rate, clock(eta)));
+    return sb.toString();
   }
 
   @Override

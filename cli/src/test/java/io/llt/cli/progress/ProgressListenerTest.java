@@ -28,4 +28,30 @@ class ProgressListenerTest {
     assertThat(out.lines().toList()).hasSize(1);
     assertThat(out).startsWith("epoch 2/3 40/100  loss b1 0.2500  123 samples/s  ETA").doesNotContain("b2", "[#");
   }
+
+  @Test
+  void showsCachingProgressAndClearsTheBarWhenDone() throws InterruptedException {
+    StringWriter logged = new StringWriter();
+    ProgressListener log =
+        new ProgressListener(new PrintWriter(logged), false, List.of("hebb", "readout"), 1_000_000L);
+    log.onCachingFeatures("hebb");
+    Thread.sleep(5);
+    log.onCachingProgress(500, 2000);
+    log.onCachingProgress(2000, 2000);
+    List<String> lines = logged.toString().lines().toList();
+    assertThat(lines).hasSize(2);
+    assertThat(lines.get(0)).startsWith("computing the frozen outputs of blocks up to 'hebb'");
+    assertThat(lines.get(1)).startsWith("caching 500/2000 examples  ").contains("ETA").doesNotContain("[#");
+
+    StringWriter shown = new StringWriter();
+    ProgressListener term =
+        new ProgressListener(new PrintWriter(shown), true, List.of("hebb", "readout"));
+    term.onCachingFeatures("hebb");
+    term.onCachingProgress(1000, 2000);
+    String bar = "\rcaching [############............] 1000/2000 examples";
+    assertThat(shown.toString()).contains(bar);
+    int width = shown.toString().length() - shown.toString().indexOf(bar) - 1;
+    term.onCachingProgress(2000, 2000);
+    assertThat(shown.toString()).endsWith("\r" + " ".repeat(width) + "\r");
+  }
 }

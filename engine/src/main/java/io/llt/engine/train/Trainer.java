@@ -375,9 +375,15 @@ public final class Trainer {
     }
     int batch = config.trainer().evalBatchSize();
     listener.onCachingFeatures(graph.blocks().get(p.first() - 1).id());
-    Dataset train = frozenOutputs(data.train(), p.first(), batch);
-    Dataset val = data.validation() == null ? null : frozenOutputs(data.validation(), p.first(), batch);
-    Dataset test = frozenOutputs(data.test(), p.first(), batch);
+    long total = data.train().size() + data.test().size()
+        + (data.validation() == null ? 0 : data.validation().size());
+    long[] done = {0};
+    Dataset train = frozenOutputs(data.train(), p.first(), batch, done, total);
+    Dataset val =
+        data.validation() == null
+            ? null
+            : frozenOutputs(data.validation(), p.first(), batch, done, total);
+    Dataset test = frozenOutputs(data.test(), p.first(), batch, done, total);
     frozen = new FrozenFeatures(p.start(), new DataSplits(data.name(), train, val, test, data.files()));
     return true;
   }
@@ -389,8 +395,11 @@ public final class Trainer {
     }
   }
 
-  /** Runs the first {@code blocks} blocks (inference passes) over a whole split. */
-  private Dataset frozenOutputs(Dataset split, int blocks, int batchSize) {
+  /**
+   * Runs the first {@code blocks} blocks (inference passes) over a whole split, adding its examples
+   * to {@code done[0]} batch by batch for the listener's progress out of {@code total}.
+   */
+  private Dataset frozenOutputs(Dataset split, int blocks, int batchSize, long[] done, long total) {
     long[] shape = graph.blocks().get(blocks - 1).outputShape();
     long width = 1;
     for (long d : shape) {
@@ -413,6 +422,8 @@ public final class Trainer {
         long rows = x.size(0);
         out.get(NDArrayIndex.interval(row, row + rows), NDArrayIndex.all()).assign(x);
         row += rows;
+        done[0] += rows;
+        listener.onCachingProgress(done[0], total);
       }
     }
     return new Dataset(out, split.labels(), split.numClasses(), shape);

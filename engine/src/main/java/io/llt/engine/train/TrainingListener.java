@@ -20,6 +20,14 @@ public interface TrainingListener {
   default void onCachingFeatures(String lastFrozenBlock) {}
 
   /**
+   * Called after each batch of that computation.
+   *
+   * @param done the examples computed so far, over every split
+   * @param total the examples of every split
+   */
+  default void onCachingProgress(long done, long total) {}
+
+  /**
    * Called after each batch.
    *
    * @param batch the batch index, from 1

@@ -259,6 +259,7 @@ class SoftHebbRuleTest {
     DataSplits data =
         c.data().load(new DataContext(tmp, Map.of(), tmp, tmp, false, DataType.FLOAT, c.seed()));
     List<String> cached = new ArrayList<>();
+    List<long[]> progress = new ArrayList<>();
     try (BlockGraph g = new GraphBuilder(registry).build(c, new long[] {1, 6, 6}, 3, DataType.FLOAT)) {
       Block hb = g.blocks().get(0);
       INDArray before = hb.params().dup();
@@ -268,6 +269,11 @@ class SoftHebbRuleTest {
             @Override
             public void onCachingFeatures(String lastFrozenBlock) {
               cached.add(lastFrozenBlock);
+            }
+
+            @Override
+            public void onCachingProgress(long done, long total) {
+              progress.add(new long[] {done, total});
             }
 
             @Override
@@ -287,6 +293,13 @@ class SoftHebbRuleTest {
         assertThat(afterEpoch.get(e)).as("frozen in epoch %d", e + 1).isEqualTo(afterEpoch.get(0));
       }
       assertThat(cached).containsExactly("hebb");
+      long examples = data.train().size() + data.test().size();
+      assertThat(progress).as("one call per evaluation batch").hasSizeGreaterThan(1);
+      for (int i = 0; i < progress.size(); i++) {
+        assertThat(progress.get(i)[1]).isEqualTo(examples);
+        assertThat(progress.get(i)[0]).isGreaterThan(i == 0 ? 0 : progress.get(i - 1)[0]);
+      }
+      assertThat(progress.get(progress.size() - 1)[0]).isEqualTo(examples);
       assertThat(r.testReadouts()).containsOnlyKeys("linear");
       assertThat(r.testAccuracy()).as("readout on Hebbian features (chance 1/3)").isGreaterThan(0.6);
       double firstConv = r.epochs().get(0).blocks().get(0).loss();
