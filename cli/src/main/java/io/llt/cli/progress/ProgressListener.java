@@ -58,35 +58,58 @@ public final class ProgressListener implements TrainingListener {
   @Override
   public void onBatch(int batch, int batches, double[] meanLosses, double samplesPerSecond) {
     long now = System.nanoTime();
-    if (!interactive) {
-      // logs and pipes: one line a minute during long epochs, none for short ones
-      if (batch < batches && now - Math.max(lastDraw, epochStart) >= logNanos) {
-        lastDraw = now;
-        out.println(progressLine(batch, batches, meanLosses, samplesPerSecond, now, false));
-        out.flush();
-      }
-      return;
+    // a terminal also shows the full bar; logs get no line for the last batch (the epoch's follows)
+    boolean last = batch >= batches;
+    if (interactive ? last || due(now, epochStart) : !last && due(now, epochStart)) {
+      show(progressLine(batch, batches, meanLosses, samplesPerSecond, now), now);
     }
-    if (batch < batches && now - lastDraw < REDRAW_NANOS) {
-      return;
-    }
+  }
+
+  /**
+   * Whether a progress line is due: on a terminal, a redraw every {@link #REDRAW_NANOS}; in logs and
+   * pipes, a line per {@link #logNanos} after {@code start} (none for short epochs or caches).
+   */
+  private boolean due(long now, long start) {
+    return interactive
+        ? now - lastDraw >= REDRAW_NANOS
+        : now - Math.max(lastDraw, start) >= logNanos;
+  }
+
+  /** Redraws {@code line} in place on a terminal, or prints it as a line. */
+  private void show(String line, long now) {
     lastDraw = now;
-    String line = progressLine(batch, batches, meanLosses, samplesPerSecond, now, true);
-    int pad = Math.max(0, lastWidth - line.length());
-    lastWidth = line.length();
-    out.print("\r" + line + " ".repeat(pad));
+    if (interactive) {
+      int pad = Math.max(0, lastWidth - line.length());
+      lastWidth = line.length();
+      out.print("\r" + line + " ".repeat(pad));
+    } else {
+      out.println(line);
+    }
     out.flush();
   }
 
+  /** Blanks the bar drawn in place, if any (terminal only). */
+  private void clearBar() {
+    if (interactive) {
+      out.print("\r" + " ".repeat(lastWidth) + "\r");
+      lastWidth = 0;
+    }
+  }
+
+  /** The bar of {@code done} out of {@code total} on a terminal, nothing in logs. */
+  private String bar(long done, long total) {
+    if (!interactive) {
+      return "";
+    }
+    int filled = (int) (BAR * done / total);
+    return "[" + "#".repeat(filled) + ".".repeat(BAR - filled) + "] ";
+  }
+
   private String progressLine(
-      int batch, int batches, double[] meanLosses, double samplesPerSecond, long now, boolean bar) {
+      int batch, int batches, double[] meanLosses, double samplesPerSecond, long now) {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "epoch %d/%d ", epoch, totalEpochs));
-    if (bar) {
-      int filled = (int) ((long) BAR * batch / batches);
-      sb.append('[').append("#".repeat(filled)).append(".".repeat(BAR - filled)).append("] ");
-    }
-    sb.append(batch).append('/').append(batches).append("  loss");
+    sb.append(bar(batch, batches)).append(batch).append('/').append(batches).append("  loss");
     for (int i = 0; i < meanLosses.length; i++) {
       if (!Double.isNaN(meanLosses[i])) {
         sb.append(String.format(Locale.ROOT, " %s %.4f", blockIds.get(i), meanLosses[i]));
@@ -117,38 +140,16 @@ public final class ProgressListener implements TrainingListener {
   @Override
   public void onCachingProgress(long done, long total) {
     long now = System.nanoTime();
-    boolean last = done >= total;
-    if (!interactive) {
-      if (!last && now - Math.max(lastDraw, cachingStart) >= logNanos) {
-        lastDraw = now;
-        out.println(cachingLine(done, total, now, false));
-        out.flush();
-      }
-      return;
-    }
-    if (last) {
-      out.print("\r" + " ".repeat(lastWidth) + "\r");
-      lastWidth = 0;
+    if (done >= total) {
+      clearBar();
       out.flush();
-      return;
+    } else if (due(now, cachingStart)) {
+      show(cachingLine(done, total, now), now);
     }
-    if (now - lastDraw < REDRAW_NANOS) {
-      return;
-    }
-    lastDraw = now;
-    String line = cachingLine(done, total, now, true);
-    int pad = Math.max(0, lastWidth - line.length());
-    lastWidth = line.length();
-    out.print("\r" + line + " ".repeat(pad));
-    out.flush();
   }
 
-  private String cachingLine(long done, long total, long now, boolean bar) {
-    StringBuilder sb = new StringBuilder("caching ");
-    if (bar) {
-      int filled = (int) (BAR * done / total);
-      sb.append('[').append("#".repeat(filled)).append(".".repeat(BAR - filled)).append("] ");
-    }
+  private String cachingLine(long done, long total, long now) {
+    StringBuilder sb = new StringBuilder("caching ").append(bar(done, total));
     double seconds = (now - cachingStart) / 1e9;
     double rate = seconds > 0 ? done / seconds : 0;
     double eta = done > 0 ? seconds / done * (total - done) : 0;
@@ -159,10 +160,7 @@ public final class ProgressListener implements TrainingListener {
 
   @Override
   public void onEpochEnd(EpochMetrics m) {
-    if (interactive) {
-      out.print("\r" + " ".repeat(lastWidth) + "\r");
-      lastWidth = 0;
-    }
+    clearBar();
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "epoch %d/%d", m.epoch(), m.totalEpochs()));
     if (m.activeBlock() != null) {

@@ -375,15 +375,14 @@ public final class Trainer {
     }
     int batch = config.trainer().evalBatchSize();
     listener.onCachingFeatures(graph.blocks().get(p.first() - 1).id());
-    long total = data.train().size() + data.test().size()
-        + (data.validation() == null ? 0 : data.validation().size());
-    long[] done = {0};
-    Dataset train = frozenOutputs(data.train(), p.first(), batch, done, total);
+    long valSize = data.validation() == null ? 0 : data.validation().size();
+    long total = data.train().size() + valSize + data.test().size();
+    Dataset train = frozenOutputs(data.train(), p.first(), batch, 0, total);
     Dataset val =
         data.validation() == null
             ? null
-            : frozenOutputs(data.validation(), p.first(), batch, done, total);
-    Dataset test = frozenOutputs(data.test(), p.first(), batch, done, total);
+            : frozenOutputs(data.validation(), p.first(), batch, data.train().size(), total);
+    Dataset test = frozenOutputs(data.test(), p.first(), batch, total - data.test().size(), total);
     frozen = new FrozenFeatures(p.start(), new DataSplits(data.name(), train, val, test, data.files()));
     return true;
   }
@@ -396,10 +395,11 @@ public final class Trainer {
   }
 
   /**
-   * Runs the first {@code blocks} blocks (inference passes) over a whole split, adding its examples
-   * to {@code done[0]} batch by batch for the listener's progress out of {@code total}.
+   * Runs the first {@code blocks} blocks (inference passes) over a whole split, telling the listener
+   * after each batch how many of the {@code total} examples are done ({@code before} of them came
+   * from the splits computed earlier).
    */
-  private Dataset frozenOutputs(Dataset split, int blocks, int batchSize, long[] done, long total) {
+  private Dataset frozenOutputs(Dataset split, int blocks, int batchSize, long before, long total) {
     long[] shape = graph.blocks().get(blocks - 1).outputShape();
     long width = 1;
     for (long d : shape) {
@@ -422,8 +422,7 @@ public final class Trainer {
         long rows = x.size(0);
         out.get(NDArrayIndex.interval(row, row + rows), NDArrayIndex.all()).assign(x);
         row += rows;
-        done[0] += rows;
-        listener.onCachingProgress(done[0], total);
+        listener.onCachingProgress(before + row, total);
       }
     }
     return new Dataset(out, split.labels(), split.numClasses(), shape);
