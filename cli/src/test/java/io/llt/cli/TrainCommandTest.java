@@ -120,6 +120,20 @@ class TrainCommandTest {
     assertThat(text.out).contains("activity on", "b2");
     assertThat(Cli.run("eval", run.toString(), "--offline", "--activity", "0").err)
         .contains("--activity: give a positive number");
+
+    // --per-block: each block's own projection scores; the last block's are the "last" readout
+    Cli p = Cli.run("eval", run.toString(), "--json", "--offline", "--per-block");
+    assertThat(p.exit).as(p.toString()).isZero();
+    JsonNode pj = JSON.readTree(p.out);
+    assertThat(pj.get("perBlock")).hasSize(2);
+    assertThat(pj.get("perBlock").get(0).get("block").asText()).isEqualTo("b1");
+    assertThat(pj.get("perBlock").get(1).get("accuracy").get("scores").asDouble())
+        .isEqualTo(pj.get("testReadouts").get("last").asDouble());
+    assertThat(pj.get("perBlock").get(0).get("accuracy").get("scores").asDouble()).isBetween(0.0, 1.0);
+    assertThat(Cli.run("eval", run.toString(), "--offline", "--per-block", "20").out)
+        .contains("per-block accuracy on 20 test examples", "b1", "scores");
+    assertThat(Cli.run("eval", run.toString(), "--offline", "--per-block", "-1").err)
+        .contains("--per-block: give a positive number");
   }
 
   /**
@@ -194,6 +208,17 @@ class TrainCommandTest {
     assertThat(ev.get("deterministic").asDouble())
         .isEqualTo(s.get("testReadouts").get("deterministic").asDouble());
     assertThat(ev.get("stochastic").asDouble()).isBetween(0.0, 1.0);
+    // --per-block: each block on both chains and at its own noise level; f_out on the last
+    Cli p = Cli.run("eval", run.toString(), "--json", "--offline", "--per-block");
+    assertThat(p.exit).as(p.toString()).isZero();
+    JsonNode pb = JSON.readTree(p.out).get("perBlock");
+    assertThat(pb).hasSize(3);
+    assertThat(pb.get(0).get("accuracy").fieldNames()).toIterable()
+        .containsExactly("stochastic-chain", "deterministic-chain", "own-noise");
+    assertThat(pb.get(2).get("accuracy").fieldNames()).toIterable()
+        .containsExactly("stochastic-chain", "deterministic-chain", "own-noise", "stochastic", "deterministic");
+    assertThat(pb.get(2).get("accuracy").get("deterministic").asDouble())
+        .isEqualTo(s.get("testReadouts").get("deterministic").asDouble());
   }
 
   @Test

@@ -7,6 +7,7 @@ import io.llt.engine.data.DataSplits;
 import io.llt.engine.graph.BlockGraph;
 import io.llt.engine.graph.GraphBuilder;
 import io.llt.engine.train.ActivityProbe;
+import io.llt.engine.train.BlockProbe;
 import io.llt.engine.train.Checkpoints;
 import io.llt.engine.train.Evaluator;
 import io.llt.engine.train.Experiment;
@@ -52,6 +53,18 @@ public final class EvalCommand implements Callable<Integer> {
               + " per row group, the fraction of silent rows (no entry above zero), entries above"
               + " zero per row, and the mean square.")
   Integer activity;
+
+  @Option(
+      names = "--per-block",
+      paramLabel = "N",
+      arity = "0..1",
+      fallbackValue = "10000",
+      description =
+          "Also measure each block's own accuracy on the first N test examples (default"
+              + " ${FALLBACK-VALUE}): every class score a block's rule reports (Mono-Forward's"
+              + " projection, an auxiliary head; NoProp: its prediction on each sampling chain and"
+              + " at its own training noise level, drawn from the true label).")
+  Integer perBlock;
 
   @Mixin DataOptions dataOptions;
 
@@ -108,6 +121,16 @@ public final class EvalCommand implements Callable<Integer> {
         r.put("activityExamples", Math.min(activity, data.test().size()));
         r.put("activity", blockActivity);
       }
+      List<BlockProbe.BlockAccuracy> blockAccuracy = null;
+      if (perBlock != null) {
+        if (perBlock <= 0) {
+          throw new BadInputException(
+              "--per-block: give a positive number of examples, not " + perBlock);
+        }
+        blockAccuracy = BlockProbe.measure(graph, data.test(), bs, perBlock);
+        r.put("perBlockExamples", Math.min(perBlock, data.test().size()));
+        r.put("perBlock", blockAccuracy);
+      }
       if (json) {
         out.println(RunDirectory.toJson(r));
       } else {
@@ -129,6 +152,17 @@ public final class EvalCommand implements Callable<Integer> {
               line.append(String.format(Locale.ROOT, "  %d: %.1f%% %.1f %.3g", g.group(), 100 * g.silentRows(), g.meanActive(), g.meanSquare()));
             }
             out.println(line);
+          }
+        }
+        if (blockAccuracy != null) {
+          out.printf(
+              Locale.ROOT, "per-block accuracy on %d test examples:%n", r.get("perBlockExamples"));
+          for (BlockProbe.BlockAccuracy b : blockAccuracy) {
+            out.printf(
+                Locale.ROOT,
+                "  %-10s %s%n",
+                b.block(),
+                b.accuracy().isEmpty() ? "(no scores)" : RunSupport.describeReadouts(b.accuracy()));
           }
         }
       }

@@ -1,6 +1,8 @@
 package io.llt.engine.data;
 
+import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * One split of a classification dataset held in memory.
@@ -22,5 +24,26 @@ public record Dataset(
   /** Returns the number of examples. */
   public int size() {
     return labels.length;
+  }
+
+  /**
+   * Returns the first {@code n} examples (all of them when {@code n >= size()}), as a view of
+   * this split's features.
+   *
+   * @throws IllegalArgumentException when {@code n} is not positive
+   */
+  public Dataset head(int n) {
+    if (n <= 0) {
+      throw new IllegalArgumentException("n must be > 0, not " + n);
+    }
+    if (n >= size()) {
+      return this;
+    }
+    return new Dataset(
+        features.get(NDArrayIndex.interval(0, n), NDArrayIndex.all()),
+        Arrays.copyOf(labels, n),
+        numClasses,
+        exampleShape,
+        pixels);
   }
 }

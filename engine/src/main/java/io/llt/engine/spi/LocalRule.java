@@ -179,6 +179,20 @@ public interface LocalRule {
   }
 
   /**
+   * Inference through the block for {@code llt eval --per-block}, inside its workspace: as {@link
+   * #infer}, but the batch's labels are known, so the scores may include diagnostics that read
+   * them (NoProp: each block's own prediction at its own training noise level, which draws the
+   * noisy label from the true class). Each score is {@code [batch, numClasses]} and is counted
+   * correct where its argmax is the label; the output must be what {@link #infer} hands on. Never
+   * used for a network's predictions. The default is {@link #infer}, so every block that scores
+   * (Mono-Forward's projections, an auxiliary head) reports its own accuracy.
+   */
+  default BlockInference probe(
+      Block block, RuleState state, INDArray input, Labels labels, Signals signals) {
+    return infer(block, state, input, signals);
+  }
+
+  /**
    * Returns the readouts of a network whose last block this rule trains, the headline first. The
    * default reports the last block's scores and the sum over blocks.
    */

@@ -5,12 +5,10 @@ import io.llt.engine.data.Batches;
 import io.llt.engine.data.Dataset;
 import io.llt.engine.graph.BlockGraph;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * How alive each block's inference output is ({@code llt eval --activity}): per block and per row
@@ -52,13 +50,7 @@ public final class ActivityProbe {
     if (examples <= 0) {
       throw new IllegalArgumentException("examples must be > 0, not " + examples);
     }
-    int n = Math.min(examples, data.size());
-    Dataset head =
-        new Dataset(
-            data.features().get(NDArrayIndex.interval(0, n), NDArrayIndex.all()),
-            Arrays.copyOf(data.labels(), n),
-            data.numClasses(),
-            data.exampleShape());
+    Dataset head = data.head(examples);
     int blocks = graph.blocks().size();
     // per block, per group: rows, silent rows, active entries, sum of squares
     List<List<double[]>> acc = new ArrayList<>();

@@ -39,6 +39,20 @@ class BatchesTest {
     dataset.features().close();
   }
 
+  /** {@link Dataset#head}: the first n rows and labels; the whole split when n reaches its size. */
+  @Test
+  void headKeepsTheFirstExamples() {
+    Dataset h = dataset.head(5);
+    assertThat(h.size()).isEqualTo(5);
+    assertThat(h.labels()).containsExactly(0, 3, 2, 1, 0);
+    assertThat(h.features().getFloat(4, 6)).isEqualTo(46f);
+    assertThat(h.numClasses()).isEqualTo(K);
+    assertThat(h.exampleShape()).containsExactly(D);
+    assertThat(dataset.head(N)).isSameAs(dataset);
+    assertThat(dataset.head(N + 1)).isSameAs(dataset);
+    assertThatThrownBy(() -> dataset.head(0)).isInstanceOf(IllegalArgumentException.class);
+  }
+
   /** Returns the example indices of each batch, checking features, labels and one-hot. */
   private List<int[]> drain(Iterator<Batch> it) {
     List<int[]> out = new ArrayList<>();

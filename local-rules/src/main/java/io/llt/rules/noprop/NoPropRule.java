@@ -254,6 +254,18 @@ public final class NoPropRule implements LocalRule {
     return new BlockInference(input, ((NoPropState) state).infer(block, input, signals));
   }
 
+  /**
+   * Per block ({@code llt eval --per-block}): the block's own prediction, argmax of its logits, on
+   * each chain's z_{t-1} ({@code stochastic-chain}, {@code deterministic-chain}) and on a draw of
+   * q(z_{t-1} | y) from the true label, its training noise level ({@code own-noise}, the spec's
+   * ablation 2(g) 7(c)); the last block adds f_out's two readouts.
+   */
+  @Override
+  public BlockInference probe(
+      Block block, RuleState state, INDArray input, Labels labels, Signals signals) {
+    return new BlockInference(input, ((NoPropState) state).probe(block, input, labels, signals));
+  }
+
   @Override
   public boolean handsOnInput() {
     return true;

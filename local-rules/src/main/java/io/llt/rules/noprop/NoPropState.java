@@ -118,6 +118,17 @@ final class NoPropState implements RuleState {
 
   private static final String[] CHAINS = {NoPropRule.STOCHASTIC, NoPropRule.DETERMINISTIC};
 
+  private static final String CHAIN_SUFFIX = "-chain";
+
+  /** Probe score: block t's prediction on the stochastic chain's z_{t-1}. */
+  static final String STOCHASTIC_CHAIN = "stochastic" + CHAIN_SUFFIX;
+
+  /** Probe score: block t's prediction on the deterministic chain's z_{t-1}. */
+  static final String DETERMINISTIC_CHAIN = "deterministic" + CHAIN_SUFFIX;
+
+  /** Probe score: block t's prediction on a draw of q(z_{t-1} | y), its training noise level. */
+  static final String OWN_NOISE = "own-noise";
+
   private final NoPropRule.Config config;
   private final int t;
   private final int steps;
@@ -655,11 +666,51 @@ final class NoPropState implements RuleState {
     refresh(); // fails fast on prototypes that were never set
     INDArray hx = block.forward(x, false);
     Map<String, INDArray> scores = new LinkedHashMap<>();
+    chains(block, hx, x.size(0), signals, scores, false);
+    return scores;
+  }
+
+  /**
+   * {@link #infer}, with block t's own class scores for {@code llt eval --per-block} (spec 2(g),
+   * ablation (c)): its prediction on each chain's z_{t-1} ({@value #STOCHASTIC_CHAIN}, {@value
+   * #DETERMINISTIC_CHAIN}) and on a draw of q(z_{t-1} | y) from the true class, the noise level it
+   * trains at ({@value #OWN_NOISE}); then, on the last block, f_out's scores of z_T as {@link
+   * #infer} gives them. A block's class scores are its logits, or under {@code prediction:
+   * logits} the negative squared distance of uhat to each class embedding up to a per-row
+   * constant ({@code uhat . u_c - |u_c|^2 / 2}).
+   */
+  Map<String, INDArray> probe(Block block, INDArray x, Labels labels, Signals signals) {
+    refresh();
+    INDArray hx = block.forward(x, false);
+    Map<String, INDArray> scores = new LinkedHashMap<>();
+    chains(block, hx, x.size(0), signals, scores, true);
+    INDArray z = draw(clean(labels), t - 1, block.rng());
+    scores.put(OWN_NOISE, classScores(head(hx, z, false, block.rng())));
+    if (owner) {
+      for (String chain : CHAINS) {
+        scores.put(chain, scores.remove(chain));
+      }
+    }
+    return scores;
+  }
+
+  /**
+   * Runs block t's reverse step on both chains and publishes each z_t; puts f_out's scores of
+   * each z_t into {@code scores} on the last block, and the block's own class scores for each
+   * chain's z_{t-1} when {@code own}.
+   */
+  private void chains(
+      Block block,
+      INDArray hx,
+      long rows,
+      Signals signals,
+      Map<String, INDArray> scores,
+      boolean own) {
     for (String chain : CHAINS) {
       boolean stochastic = chain.equals(NoPropRule.STOCHASTIC);
       INDArray previous;
       if (t == 1) {
-        previous = Nd4j.zeros(dataType, x.size(0), dimension);
+        previous = Nd4j.zeros(dataType, rows, dimension);
         if (stochastic) {
           Nd4j.getExecutioner().exec(new GaussianDistribution(previous, 0.0, 1.0), block.rng());
         }
@@ -671,13 +722,27 @@ final class NoPropState implements RuleState {
                   + " batch's board; the chain must run from its first block");
         }
       }
-      INDArray z = step(head(hx, previous, false, block.rng()), previous, stochastic, block.rng());
+      INDArray out = head(hx, previous, false, block.rng());
+      if (own) {
+        scores.put(chain + CHAIN_SUFFIX, classScores(out));
+      }
+      INDArray z = step(out, previous, stochastic, block.rng());
       signals.put(block.index(), chain, z);
       if (owner) {
         scores.put(chain, readout.scores(z));
       }
     }
-    return scores;
+  }
+
+  /** Block t's class scores from its head's output (see {@link #probe}). */
+  private INDArray classScores(INDArray out) {
+    if (config.prediction() == Prediction.SOFTMAX_EMBEDDING) {
+      return out;
+    }
+    INDArray s = Nd4j.createUninitialized(dataType, new long[] {out.size(0), classes}, 'c');
+    Nd4j.gemm(out, embeddingMatrix, s, false, true, 1.0, 0.0);
+    INDArray half = embeddingMatrix.mul(embeddingMatrix).sum(1).muli(0.5);
+    return s.subiRowVector(half);
   }
 
   /**

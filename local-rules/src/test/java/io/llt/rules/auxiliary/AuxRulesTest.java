@@ -396,6 +396,34 @@ class AuxRulesTest {
     }
   }
 
+  /**
+   * {@code llt eval --per-block}: every block reports its auxiliary head's accuracy, and block k's
+   * equals the network's readout of the chain cut after block k (each read by the same head).
+   */
+  @Test
+  void perBlockProbeReadsEachBlocksHead() {
+    try (BlockGraph g = graph(new AugLocalRule.Config(2, true, 0.5, 1.0))) {
+      INDArray x = gaussian(Y.length, FEATURES, 8);
+      trainBatch(g, x);
+      io.llt.engine.data.Dataset data =
+          new io.llt.engine.data.Dataset(x, Y, CLASSES, new long[] {FEATURES});
+      var probe = io.llt.engine.train.BlockProbe.measure(g, data, 5, Y.length);
+      assertThat(probe).extracting(io.llt.engine.train.BlockProbe.BlockAccuracy::block)
+          .containsExactly("stem", "res1", "res2", "top");
+      for (int k = 0; k < 4; k++) {
+        var chain = io.llt.engine.train.Evaluator.evaluate(g, k + 1, data, 5, null);
+        assertThat(probe.get(k).accuracy()).as("block %d", k).containsOnlyKeys("scores");
+        assertThat(probe.get(k).accuracy().get("scores"))
+            .as("block %d against the chain cut after it", k)
+            .isEqualTo(chain.headline());
+      }
+      var head = io.llt.engine.train.BlockProbe.measure(g, data, 5, 3);
+      assertThat(head.get(3).accuracy().get("scores"))
+          .as("the first 3 examples")
+          .isEqualTo(io.llt.engine.train.Evaluator.evaluate(g, 4, data.head(3), 5, null).headline());
+    }
+  }
+
   /** Code form: after one batch xi = m xi0 + (1 - m) theta_next (pre-step), untouched by SGD. */
   @Test
   void emaCopyFollowsItsFormulaInTheCodeForm() {

@@ -118,6 +118,12 @@ class NoPropRuleTest {
   }
 
   private static ExperimentConfig config(NoPropRule.Config rule, int blocks, int epochs) {
+    return config(rule, blocks, epochs, 0.3);
+  }
+
+  /** {@link #config(NoPropRule.Config, int, int)} with the synthetic data's noise {@code noise}. */
+  private static ExperimentConfig config(
+      NoPropRule.Config rule, int blocks, int epochs, double noise) {
     List<LayerConfig> image = List.of(dense(4), bn(), tanh());
     List<BlockConfig> bs = new ArrayList<>();
     for (int i = 0; i < blocks; i++) {
@@ -126,7 +132,7 @@ class NoPropRuleTest {
     return new ExperimentConfig(
         "noprop",
         5L,
-        new SyntheticConfig(FEATURES, CLASSES, 300, 150, 0, 0.3),
+        new SyntheticConfig(FEATURES, CLASSES, 300, 150, 0, noise),
         new ModelConfig(null, rule, bs),
         new TrainerConfig(
             Schedule.SIMULTANEOUS, epochs, 20, null,
@@ -505,6 +511,73 @@ class NoPropRuleTest {
         assertThat(m.terms().get("kl"))
             .as("KL is constant for the one-hot embedding")
             .isCloseTo(((NoPropState) g.blocks().get(i).state()).priorKl(new int[] {0}), offset(1e-12));
+      }
+    }
+  }
+
+  /**
+   * {@code llt eval --per-block} (spec 2(g), ablation (c)), on images that carry no class (noise
+   * 1,000 times the class means' length): the last block's prediction at its own training level
+   * reads the label through its draw of q(z_2 | y) (abar_2 = 0.74) and beats chance clearly, while
+   * block 1's own level (abar_0 = 1e-4) and every prediction along the chains, which never see y,
+   * stay near chance (1/3). The last block's f_out readouts are the evaluator's: equal for the
+   * deterministic chain, which draws nothing.
+   */
+  @Test
+  void perBlockProbeSeparatesTheOwnNoiseLevelFromTheChains() {
+    ExperimentConfig c = config(rule(LabelAblation.NONE, Prediction.SOFTMAX_EMBEDDING), 3, 4, 1000);
+    DataSplits data =
+        c.data().load(new DataContext(tmp, Map.of(), tmp, tmp, false, DataType.FLOAT, c.seed()));
+    try (BlockGraph g = graph(c, DataType.FLOAT)) {
+      new Trainer(c, g, data, null, new io.llt.engine.train.TrainingListener() {}, null).fit(0);
+      var probe = io.llt.engine.train.BlockProbe.measure(g, data.test(), 40, data.test().size());
+      for (int k = 0; k < 2; k++) {
+        assertThat(probe.get(k).accuracy().keySet())
+            .as("block %d", k)
+            .containsExactly(
+                NoPropState.STOCHASTIC_CHAIN, NoPropState.DETERMINISTIC_CHAIN, NoPropState.OWN_NOISE);
+      }
+      Map<String, Double> last = probe.get(2).accuracy();
+      assertThat(last.keySet())
+          .containsExactly(
+              NoPropState.STOCHASTIC_CHAIN,
+              NoPropState.DETERMINISTIC_CHAIN,
+              NoPropState.OWN_NOISE,
+              NoPropRule.STOCHASTIC,
+              NoPropRule.DETERMINISTIC);
+      assertThat(last.get(NoPropState.OWN_NOISE)).as("block 3 at its own level").isGreaterThan(0.6);
+      assertThat(probe.get(0).accuracy().get(NoPropState.OWN_NOISE))
+          .as("block 1 at its own level")
+          .isLessThan(0.5);
+      for (var b : probe) {
+        for (String chain : List.of(NoPropState.STOCHASTIC_CHAIN, NoPropState.DETERMINISTIC_CHAIN)) {
+          assertThat(b.accuracy().get(chain)).as(b.block() + " " + chain).isLessThan(0.5);
+        }
+      }
+      var eval = io.llt.engine.train.Evaluator.evaluate(g, 3, data.test(), 40);
+      assertThat(last.get(NoPropRule.DETERMINISTIC))
+          .isEqualTo(eval.readouts().get(NoPropRule.DETERMINISTIC));
+    }
+  }
+
+  /**
+   * Under {@code prediction: logits} a block's probe scores are {@code uhat . u_c - |u_c|^2 / 2}:
+   * the nearest class embedding, computed here by hand from the head's output.
+   */
+  @Test
+  void probeScoresUnderLogitsAreTheNearestEmbedding() {
+    ExperimentConfig c = config(rule(LabelAblation.NONE, Prediction.LOGITS), 2, 1);
+    try (BlockGraph g = graph(c, DataType.DOUBLE)) {
+      INDArray x = gaussian(DataType.DOUBLE, 6, FEATURES, 3);
+      int[] y = {0, 1, 2, 2, 1, 0};
+      Block b = g.blocks().get(0);
+      NoPropState s = (NoPropState) b.state();
+      try (Signals signals = new Signals(); MemoryWorkspace ws = b.openWorkspace()) {
+        Map<String, INDArray> scores = s.probe(b, x, labels(y, DataType.DOUBLE), signals);
+        INDArray out = s.head(b.forward(x, false), Nd4j.zeros(DataType.DOUBLE, 6, CLASSES), false, b.rng());
+        // one-hot embedding: u_c . u_c = 1, so the scores are uhat - 1/2
+        assertThat(scores.get(NoPropState.DETERMINISTIC_CHAIN).reshape(-1).toDoubleVector())
+            .containsExactly(out.sub(0.5).reshape(-1).toDoubleVector(), offset(1e-12));
       }
     }
   }
