@@ -101,17 +101,6 @@ public final class BlockProbe {
           "a probe score must be [batch = " + classes.length + ", classes], found "
               + Arrays.toString(scores.shape()));
     }
-    INDArray am = Nd4j.argMax(scores, 1);
-    long[] pred = am.toLongVector();
-    if (!am.isAttached()) {
-      am.close();
-    }
-    long c = 0;
-    for (int i = 0; i < classes.length; i++) {
-      if (pred[i] == classes[i]) {
-        c++;
-      }
-    }
-    return c;
+    return Evaluator.countCorrect(scores, classes);
   }
 }

@@ -202,10 +202,13 @@ public final class Evaluator {
     return out;
   }
 
-  private static long countCorrect(INDArray scores, int[] classes) {
+  /** Counts the rows of {@code scores} whose argmax is the class; in or out of a workspace. */
+  static long countCorrect(INDArray scores, int[] classes) {
     INDArray am = Nd4j.argMax(scores, 1);
     long[] pred = am.toLongVector();
-    am.close();
+    if (!am.isAttached()) {
+      am.close();
+    }
     long c = 0;
     for (int i = 0; i < classes.length; i++) {
       if (pred[i] == classes[i]) {
