@@ -424,6 +424,56 @@ class AuxRulesTest {
     }
   }
 
+  /** Block {@code k}'s auxiliary scores of {@code x} in inference mode, detached. */
+  private static double[] auxScores(BlockGraph g, int k, INDArray x) {
+    INDArray in = x;
+    for (int i = 0; i < k; i++) {
+      Block b = g.blocks().get(i);
+      try (MemoryWorkspace ws = b.openWorkspace()) {
+        INDArray out = b.forward(in, false);
+        try (MemoryWorkspace o = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+          in = out.dup();
+        }
+      }
+    }
+    Block b = g.blocks().get(k);
+    try (MemoryWorkspace ws = b.openWorkspace(); Signals s = new Signals()) {
+      return b.rule().infer(b, b.state(), in, s).scores().get("scores").dup().data().asDouble();
+    }
+  }
+
+  /**
+   * A checkpoint keeps everything the auxiliary networks' inference reads (InfoPro + MAN, code
+   * form: LB's and E's batch-norm statistics and E's weights in the rule buffers, the 2c2f head's
+   * statistics): the restored network scores bit-identically.
+   */
+  @Test
+  void auxiliaryScoresSurviveACheckpoint(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+      throws Exception {
+    ManRule.Config man =
+        new ManRule.Config(
+            0.8, ManRule.Form.CODE, HeadPreset.INFOPRO_2C2F, null, 8,
+            new InfoProLoss(List.of(5.0), List.of(0.5), 3));
+    INDArray x = gaussian(Y.length, FEATURES, 31);
+    java.nio.file.Path ck = tmp.resolve("a.ckpt");
+    double[][] before = new double[3][];
+    try (BlockGraph g = graph(man)) {
+      for (int k = 0; k < 3; k++) {
+        trainBatch(g, gaussian(Y.length, FEATURES, 40 + k));
+      }
+      for (int k = 0; k < 3; k++) {
+        before[k] = auxScores(g, k, x);
+      }
+      io.llt.engine.train.Checkpoints.write(ck, g, 1);
+    }
+    try (BlockGraph g = graph(man)) {
+      io.llt.engine.train.Checkpoints.restore(ck, g);
+      for (int k = 0; k < 3; k++) {
+        assertThat(auxScores(g, k, x)).as("block %d", k).containsExactly(before[k]);
+      }
+    }
+  }
+
   /** Code form: after one batch xi = m xi0 + (1 - m) theta_next (pre-step), untouched by SGD. */
   @Test
   void emaCopyFollowsItsFormulaInTheCodeForm() {
