@@ -221,6 +221,20 @@ class TrainCommandTest {
         .isEqualTo(s.get("testReadouts").get("deterministic").asDouble());
   }
 
+  /** A config whose data cannot be loaded fails with one line and leaves no run directory. */
+  @Test
+  void aRunWhoseDataFailToLoadLeavesNoRunBehind() {
+    Path runs = tmp.resolve("runs");
+    Cli r =
+        Cli.run(
+            "train", "../configs/smoke/fashion-mnist-tiny.yaml", "--runs-dir", runs.toString(),
+            "--offline", "--set", "data.path=" + tmp.resolve("nowhere"));
+    assertThat(r.exit).as(r.toString()).isEqualTo(2);
+    assertThat(r.err).contains("error: data.path", "does not exist");
+    assertThat(r.out).doesNotContain("run: ");
+    assertThat(runs).doesNotExist();
+  }
+
   @Test
   void resumeAfterAnInterruptionGivesTheSameFinalParameters() throws IOException {
     Path runs = tmp.resolve("runs");

@@ -80,7 +80,7 @@ public final class TrainCommand implements Callable<Integer> {
           spec.commandLine(), "--set cannot change a resumed run; start a new run instead");
     }
     Experiment experiment = new Experiment(TypeRegistry.load());
-    RunDirectory runDir;
+    Path runPath;
     LoadedConfig<ExperimentConfig> loaded;
     Path configDir;
     if (resume != null) {
@@ -89,18 +89,14 @@ public final class TrainCommand implements Callable<Integer> {
             resume + ": not a run directory (no " + RunDirectory.CONFIG + "); pass runs/<name>-<time>");
       }
       loaded = experiment.load(resume.resolve(RunDirectory.CONFIG), List.of());
-      runDir = new RunDirectory(resume);
+      runPath = resume;
       configDir = RunSupport.configDir(resume);
     } else {
       loaded = experiment.load(config, overrides);
       configDir = config.toAbsolutePath().getParent();
-      runDir = new RunDirectory(newRunPath(runsDir, loaded.config().name()));
-      runDir.writeAtomically(
-          RunDirectory.CONFIG, new ConfigWriter(experiment.registry()).toYaml(loaded.config()));
-      runDir.writeAtomically(RunSupport.SOURCE, configDir + "\n");
+      runPath = newRunPath(runsDir, loaded.config().name());
     }
     ExperimentConfig c = loaded.config();
-    out.println("run: " + runDir.path());
     RunSupport.printMallocNote(spec.commandLine().getErr());
     String warning = RunSupport.threadWarning(c);
     if (warning != null) {
@@ -119,10 +115,12 @@ public final class TrainCommand implements Callable<Integer> {
                 + c.trainer().schedule().name().toLowerCase(Locale.ROOT)
                 + " run keeps early-stopping state that is not checkpointed; start a new run");
       }
-      return trainGraph(experiment, c, configDir, runDir, resume != null, out);
+      return trainGraph(
+          experiment, c, configDir, openRun(runPath, experiment, c, configDir), resume != null, out);
     }
     DataSplits data = RunSupport.loadData(c, configDir, dataOptions.offline, out);
     experiment.checkMemoryBudget(c);
+    RunDirectory runDir = openRun(runPath, experiment, c, configDir);
     try (MemoryProbe probe = MemoryProbe.start(5);
         BlockGraph graph =
             new GraphBuilder(experiment.registry())
@@ -251,6 +249,24 @@ public final class TrainCommand implements Callable<Integer> {
       data.features().close();
     }
     return 0;
+  }
+
+  /**
+   * Opens the run directory: a resumed run's as it is; a new run's is created, with its resolved
+   * config and source, only now, once the data have loaded and the memory budget is checked, so
+   * that a config the data reject leaves no run behind.
+   */
+  private RunDirectory openRun(
+      Path runPath, Experiment experiment, ExperimentConfig c, Path configDir) throws IOException {
+    if (resume != null) {
+      spec.commandLine().getOut().println("run: " + runPath);
+      return new RunDirectory(runPath);
+    }
+    RunDirectory runDir = new RunDirectory(runPath);
+    runDir.writeAtomically(RunDirectory.CONFIG, new ConfigWriter(experiment.registry()).toYaml(c));
+    runDir.writeAtomically(RunSupport.SOURCE, configDir + "\n");
+    spec.commandLine().getOut().println("run: " + runPath);
+    return runDir;
   }
 
   private static Path newRunPath(Path runsDir, String name) {
