@@ -117,6 +117,19 @@ class GraphTrainCommandTest {
     assertThat(profile.err).contains("llt profile does not run full-graph configs");
   }
 
+  /** A graph config whose data cannot be loaded fails with one line and leaves no run directory. */
+  @Test
+  void aGraphRunWhoseDataFailToLoadLeavesNoRunBehind() {
+    Path runs = tmp.resolve("runs-missing");
+    Cli r =
+        Cli.run(
+            "train", "../configs/cora/sf-gcn.yaml", "--runs-dir", runs.toString(), "--offline",
+            "--set", "data.path=" + tmp.resolve("nowhere"));
+    assertThat(r.exit).as(r.toString()).isEqualTo(2);
+    assertThat(r.err).contains("error: data.path", "does not exist");
+    assertThat(runs).doesNotExist();
+  }
+
   @Test
   void aGreedyGraphRunResumesAfterItsLastFinishedBlockBitForBit() throws IOException {
     Path cfg =

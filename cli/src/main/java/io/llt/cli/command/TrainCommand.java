@@ -20,6 +20,7 @@ import io.llt.engine.train.Trainer;
 import io.llt.engine.train.TrainingResult;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -80,7 +81,7 @@ public final class TrainCommand implements Callable<Integer> {
           spec.commandLine(), "--set cannot change a resumed run; start a new run instead");
     }
     Experiment experiment = new Experiment(TypeRegistry.load());
-    Path runPath;
+    Path runPath; // a resumed run's; a new run's is chosen when it is created
     LoadedConfig<ExperimentConfig> loaded;
     Path configDir;
     if (resume != null) {
@@ -94,7 +95,7 @@ public final class TrainCommand implements Callable<Integer> {
     } else {
       loaded = experiment.load(config, overrides);
       configDir = config.toAbsolutePath().getParent();
-      runPath = newRunPath(runsDir, loaded.config().name());
+      runPath = null;
     }
     ExperimentConfig c = loaded.config();
     RunSupport.printMallocNote(spec.commandLine().getErr());
@@ -115,8 +116,7 @@ public final class TrainCommand implements Callable<Integer> {
                 + c.trainer().schedule().name().toLowerCase(Locale.ROOT)
                 + " run keeps early-stopping state that is not checkpointed; start a new run");
       }
-      return trainGraph(
-          experiment, c, configDir, openRun(runPath, experiment, c, configDir), resume != null, out);
+      return trainGraph(experiment, c, configDir, runPath, out);
     }
     DataSplits data = RunSupport.loadData(c, configDir, dataOptions.offline, out);
     experiment.checkMemoryBudget(c);
@@ -174,9 +174,17 @@ public final class TrainCommand implements Callable<Integer> {
 
   /** A full-graph run: load the graph, train every block on it, write the summary. */
   private int trainGraph(
-      Experiment experiment, ExperimentConfig c, Path configDir, RunDirectory runDir,
-      boolean resuming, PrintWriter out) throws IOException {
+      Experiment experiment, ExperimentConfig c, Path configDir, Path runPath, PrintWriter out)
+      throws IOException {
+    boolean resuming = resume != null;
     NodeGraph data = RunSupport.loadGraph(c, configDir, dataOptions.offline, out);
+    RunDirectory runDir;
+    try {
+      runDir = openRun(runPath, experiment, c, configDir);
+    } catch (IOException | RuntimeException e) {
+      data.features().close();
+      throw e;
+    }
     try (BlockGraph graph =
         new GraphBuilder(experiment.registry())
             .build(c, c.inputShape(), c.data().numClasses(), Experiment.dataType(c))) {
@@ -253,8 +261,9 @@ public final class TrainCommand implements Callable<Integer> {
 
   /**
    * Opens the run directory: a resumed run's as it is; a new run's is created, with its resolved
-   * config and source, only now, once the data have loaded and the memory budget is checked, so
-   * that a config the data reject leaves no run behind.
+   * config and source, only now, once the data have loaded (and, for block-chain runs, the memory
+   * budget is checked), so that a config the data reject leaves no run behind. The new run's name
+   * is claimed with an atomic create, so runs started in the same second get distinct directories.
    */
   private RunDirectory openRun(
       Path runPath, Experiment experiment, ExperimentConfig c, Path configDir) throws IOException {
@@ -262,19 +271,26 @@ public final class TrainCommand implements Callable<Integer> {
       spec.commandLine().getOut().println("run: " + runPath);
       return new RunDirectory(runPath);
     }
-    RunDirectory runDir = new RunDirectory(runPath);
+    Path claimed = claimRunPath(runsDir, c.name());
+    RunDirectory runDir = new RunDirectory(claimed);
     runDir.writeAtomically(RunDirectory.CONFIG, new ConfigWriter(experiment.registry()).toYaml(c));
     runDir.writeAtomically(RunSupport.SOURCE, configDir + "\n");
-    spec.commandLine().getOut().println("run: " + runPath);
+    spec.commandLine().getOut().println("run: " + claimed);
     return runDir;
   }
 
-  private static Path newRunPath(Path runsDir, String name) {
+  /** Creates and returns {@code runsDir/<name>-<time>}, with a suffix if that exists already. */
+  static Path claimRunPath(Path runsDir, String name) throws IOException {
     String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    Files.createDirectories(runsDir);
     Path p = runsDir.resolve(name + "-" + stamp);
-    for (int i = 2; Files.exists(p); i++) {
-      p = runsDir.resolve(name + "-" + stamp + "-" + i);
+    for (int i = 2; ; i++) {
+      try {
+        return Files.createDirectory(p);
+      } catch (FileAlreadyExistsException e) {
+        p = runsDir.resolve(name + "-" + stamp + "-" + i);
+      }
     }
-    return p;
   }
+
 }

@@ -44,6 +44,7 @@ class BatchesTest {
   void headKeepsTheFirstExamples() {
     Dataset h = dataset.head(5);
     assertThat(h.size()).isEqualTo(5);
+    assertThat(h.features().shape()).containsExactly(5, D);
     assertThat(h.labels()).containsExactly(0, 3, 2, 1, 0);
     assertThat(h.features().getFloat(4, 6)).isEqualTo(46f);
     assertThat(h.numClasses()).isEqualTo(K);

@@ -676,8 +676,9 @@ final class NoPropState implements RuleState {
    * #DETERMINISTIC_CHAIN}) and on a draw of q(z_{t-1} | y) from the true class, the noise level it
    * trains at ({@value #OWN_NOISE}); then, on the last block, f_out's scores of z_T as {@link
    * #infer} gives them. A block's class scores are its logits, or under {@code prediction:
-   * logits} the negative squared distance of uhat to each class embedding up to a per-row
-   * constant ({@code uhat . u_c - |u_c|^2 / 2}).
+   * logits} {@code uhat . u_c - |u_c|^2 / 2}, which is {@code -|uhat - u_c|^2 / 2} up to a per-row
+   * constant (the nearest class embedding wins). The draws come from the block's generator, as
+   * inference's do, so the stochastic chain's figures are those of the probe's own draws.
    */
   Map<String, INDArray> probe(Block block, INDArray x, Labels labels, Signals signals) {
     refresh();

@@ -432,13 +432,21 @@ class AuxRulesTest {
       try (MemoryWorkspace ws = b.openWorkspace()) {
         INDArray out = b.forward(in, false);
         try (MemoryWorkspace o = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-          in = out.dup();
+          INDArray next = out.dup();
+          if (in != x) {
+            in.close();
+          }
+          in = next;
         }
       }
     }
     Block b = g.blocks().get(k);
     try (MemoryWorkspace ws = b.openWorkspace(); Signals s = new Signals()) {
       return b.rule().infer(b, b.state(), in, s).scores().get("scores").dup().data().asDouble();
+    } finally {
+      if (in != x) {
+        in.close();
+      }
     }
   }
 

@@ -561,23 +561,38 @@ class NoPropRuleTest {
   }
 
   /**
-   * Under {@code prediction: logits} a block's probe scores are {@code uhat . u_c - |u_c|^2 / 2}:
-   * the nearest class embedding, computed here by hand from the head's output.
+   * Under {@code prediction: logits} a block's probe scores are {@code uhat . u_c - |u_c|^2 / 2}
+   * (the nearest class embedding wins), computed here by hand from the head's output and a learned
+   * embedding's rows (d = 4, C = 3).
    */
   @Test
   void probeScoresUnderLogitsAreTheNearestEmbedding() {
-    ExperimentConfig c = config(rule(LabelAblation.NONE, Prediction.LOGITS), 2, 1);
+    ExperimentConfig c =
+        config(trainedRule(Prediction.LOGITS, LabelEmbedding.Kind.LEARNED, 4), 2, 1);
     try (BlockGraph g = graph(c, DataType.DOUBLE)) {
       INDArray x = gaussian(DataType.DOUBLE, 6, FEATURES, 3);
       int[] y = {0, 1, 2, 2, 1, 0};
       Block b = g.blocks().get(0);
       NoPropState s = (NoPropState) b.state();
+      double[][] e = rows(s);
+      assertThat(e).hasDimensions(CLASSES, 4);
       try (Signals signals = new Signals(); MemoryWorkspace ws = b.openWorkspace()) {
         Map<String, INDArray> scores = s.probe(b, x, labels(y, DataType.DOUBLE), signals);
-        INDArray out = s.head(b.forward(x, false), Nd4j.zeros(DataType.DOUBLE, 6, CLASSES), false, b.rng());
-        // one-hot embedding: u_c . u_c = 1, so the scores are uhat - 1/2
+        double[][] out =
+            s.head(b.forward(x, false), Nd4j.zeros(DataType.DOUBLE, 6, 4), false, b.rng())
+                .toDoubleMatrix();
+        double[] expected = new double[6 * CLASSES];
+        for (int i = 0; i < 6; i++) {
+          for (int k = 0; k < CLASSES; k++) {
+            double v = 0;
+            for (int j = 0; j < 4; j++) {
+              v += out[i][j] * e[k][j] - 0.5 * e[k][j] * e[k][j];
+            }
+            expected[i * CLASSES + k] = v;
+          }
+        }
         assertThat(scores.get(NoPropState.DETERMINISTIC_CHAIN).reshape(-1).toDoubleVector())
-            .containsExactly(out.sub(0.5).reshape(-1).toDoubleVector(), offset(1e-12));
+            .containsExactly(expected, offset(1e-12));
       }
     }
   }
