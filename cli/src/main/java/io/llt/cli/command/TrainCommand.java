@@ -81,7 +81,6 @@ public final class TrainCommand implements Callable<Integer> {
           spec.commandLine(), "--set cannot change a resumed run; start a new run instead");
     }
     Experiment experiment = new Experiment(TypeRegistry.load());
-    Path runPath; // a resumed run's; a new run's is chosen when it is created
     LoadedConfig<ExperimentConfig> loaded;
     Path configDir;
     if (resume != null) {
@@ -90,12 +89,10 @@ public final class TrainCommand implements Callable<Integer> {
             resume + ": not a run directory (no " + RunDirectory.CONFIG + "); pass runs/<name>-<time>");
       }
       loaded = experiment.load(resume.resolve(RunDirectory.CONFIG), List.of());
-      runPath = resume;
       configDir = RunSupport.configDir(resume);
     } else {
       loaded = experiment.load(config, overrides);
       configDir = config.toAbsolutePath().getParent();
-      runPath = null;
     }
     ExperimentConfig c = loaded.config();
     RunSupport.printMallocNote(spec.commandLine().getErr());
@@ -116,11 +113,11 @@ public final class TrainCommand implements Callable<Integer> {
                 + c.trainer().schedule().name().toLowerCase(Locale.ROOT)
                 + " run keeps early-stopping state that is not checkpointed; start a new run");
       }
-      return trainGraph(experiment, c, configDir, runPath, out);
+      return trainGraph(experiment, c, configDir, out);
     }
     DataSplits data = RunSupport.loadData(c, configDir, dataOptions.offline, out);
     experiment.checkMemoryBudget(c);
-    RunDirectory runDir = openRun(runPath, experiment, c, configDir);
+    RunDirectory runDir = openRun(experiment, c, configDir);
     try (MemoryProbe probe = MemoryProbe.start(5);
         BlockGraph graph =
             new GraphBuilder(experiment.registry())
@@ -174,20 +171,14 @@ public final class TrainCommand implements Callable<Integer> {
 
   /** A full-graph run: load the graph, train every block on it, write the summary. */
   private int trainGraph(
-      Experiment experiment, ExperimentConfig c, Path configDir, Path runPath, PrintWriter out)
+      Experiment experiment, ExperimentConfig c, Path configDir, PrintWriter out)
       throws IOException {
     boolean resuming = resume != null;
     NodeGraph data = RunSupport.loadGraph(c, configDir, dataOptions.offline, out);
-    RunDirectory runDir;
-    try {
-      runDir = openRun(runPath, experiment, c, configDir);
-    } catch (IOException | RuntimeException e) {
-      data.features().close();
-      throw e;
-    }
     try (BlockGraph graph =
         new GraphBuilder(experiment.registry())
             .build(c, c.inputShape(), c.data().numClasses(), Experiment.dataType(c))) {
+      RunDirectory runDir = openRun(experiment, c, configDir);
       GraphTrainer.Progress done = resuming ? GraphTrainer.readProgress(runDir) : null;
       if (resuming) {
         if (done == null) {
@@ -265,11 +256,11 @@ public final class TrainCommand implements Callable<Integer> {
    * budget is checked), so that a config the data reject leaves no run behind. The new run's name
    * is claimed with an atomic create, so runs started in the same second get distinct directories.
    */
-  private RunDirectory openRun(
-      Path runPath, Experiment experiment, ExperimentConfig c, Path configDir) throws IOException {
+  private RunDirectory openRun(Experiment experiment, ExperimentConfig c, Path configDir)
+      throws IOException {
     if (resume != null) {
-      spec.commandLine().getOut().println("run: " + runPath);
-      return new RunDirectory(runPath);
+      spec.commandLine().getOut().println("run: " + resume);
+      return new RunDirectory(resume);
     }
     Path claimed = claimRunPath(runsDir, c.name());
     RunDirectory runDir = new RunDirectory(claimed);
@@ -292,5 +283,4 @@ public final class TrainCommand implements Callable<Integer> {
       }
     }
   }
-
 }

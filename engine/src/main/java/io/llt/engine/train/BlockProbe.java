@@ -7,16 +7,13 @@ import io.llt.engine.graph.Block;
 import io.llt.engine.graph.BlockGraph;
 import io.llt.engine.spi.BlockInference;
 import io.llt.engine.spi.Labels;
-import io.llt.engine.spi.Signals;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Each block's own accuracy ({@code llt eval --per-block}): runs the chain's inference with every
@@ -65,34 +62,20 @@ public final class BlockProbe {
   }
 
   private static void probeBatch(BlockGraph graph, Batch batch, List<Map<String, Long>> correct) {
-    List<Block> blocks = graph.blocks();
-    Block first = blocks.get(0);
     Labels labels = new Labels(batch.labels(), batch.classes());
-    INDArray x;
-    try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-      x = first.rule().encodeInference(first, first.state(), batch.features());
-    }
-    INDArray encoded = x;
-    try (Signals signals = new Signals()) {
-      for (int i = 0; i < blocks.size(); i++) {
-        Block b = blocks.get(i);
-        INDArray next = null;
-        try (MemoryWorkspace ws = b.openWorkspace()) {
+    Evaluator.traverse(
+        graph,
+        0,
+        graph.blocks().size(),
+        batch.features(),
+        null,
+        (b, i, x, signals) -> {
           BlockInference inf = b.rule().probe(b, b.state(), x, labels, signals);
           for (var e : inf.scores().entrySet()) {
             correct.get(i).merge(e.getKey(), countCorrect(e.getValue(), batch.classes()), Long::sum);
           }
-          if (i < blocks.size() - 1) {
-            next = b.handOff(inf.output());
-          }
-        }
-        x = next;
-      }
-    } finally {
-      if (encoded != batch.features()) {
-        encoded.close();
-      }
-    }
+          return inf;
+        });
   }
 
   private static long countCorrect(INDArray scores, int[] classes) {

@@ -138,21 +138,15 @@ public final class Evaluator {
       INDArray features,
       MemoryTracker tracker,
       java.util.function.ObjIntConsumer<INDArray> observer) {
-    Block first = graph.blocks().get(0);
-    INDArray x = features;
-    if (from == 0) {
-      try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-        x = first.rule().encodeInference(first, first.state(), features);
-      }
-    }
-    INDArray encoded = x;
     Map<String, INDArray> last = new HashMap<>();
     Map<String, INDArray> sum = new HashMap<>();
-    try (Signals signals = new Signals()) {
-      for (int i = from; i < blockCount; i++) {
-        Block b = graph.blocks().get(i);
-        INDArray next = null;
-        try (MemoryWorkspace ws = b.openWorkspace()) {
+    traverse(
+        graph,
+        from,
+        blockCount,
+        features,
+        tracker,
+        (b, i, x, signals) -> {
           BlockInference inf =
               i < blockCount - 1 && b.rule().auxiliaryScores()
                   ? new BlockInference(b.forward(x, false), Map.of())
@@ -174,6 +168,60 @@ public final class Evaluator {
               }
             }
           }
+          return inf;
+        });
+    Map<String, INDArray> out = new LinkedHashMap<>();
+    for (ReadoutSpec spec : graph.readouts()) {
+      INDArray s = (spec.combine() == Readout.SUM ? sum : last).get(spec.key());
+      if (s != null) {
+        try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+          out.put(spec.name(), s.dup());
+        }
+      }
+    }
+    last.values().forEach(INDArray::close);
+    sum.values().forEach(INDArray::close);
+    return out;
+  }
+
+  /** One block's inference step of {@link #traverse}, run inside the block's workspace. */
+  @FunctionalInterface
+  interface BlockStep {
+    /**
+     * Runs block {@code b} (index {@code i}) on {@code x}; the returned output is handed on.
+     *
+     * @param signals the batch's board
+     */
+    BlockInference run(Block b, int i, INDArray x, Signals signals);
+  }
+
+  /**
+   * Runs blocks {@code from} to {@code blockCount - 1} on one batch of features: the first block's
+   * rule encodes them (when {@code from} is 0), each block runs {@code step} inside its workspace
+   * and hands its output on, and {@code tracker} (may be null) records each block's inference
+   * memory.
+   */
+  static void traverse(
+      BlockGraph graph,
+      int from,
+      int blockCount,
+      INDArray features,
+      MemoryTracker tracker,
+      BlockStep step) {
+    Block first = graph.blocks().get(0);
+    INDArray x = features;
+    if (from == 0) {
+      try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+        x = first.rule().encodeInference(first, first.state(), features);
+      }
+    }
+    INDArray encoded = x;
+    try (Signals signals = new Signals()) {
+      for (int i = from; i < blockCount; i++) {
+        Block b = graph.blocks().get(i);
+        INDArray next = null;
+        try (MemoryWorkspace ws = b.openWorkspace()) {
+          BlockInference inf = step.run(b, i, x, signals);
           if (i < blockCount - 1) {
             next = b.handOff(inf.output());
           }
@@ -188,18 +236,6 @@ public final class Evaluator {
         encoded.close();
       }
     }
-    Map<String, INDArray> out = new LinkedHashMap<>();
-    for (ReadoutSpec spec : graph.readouts()) {
-      INDArray s = (spec.combine() == Readout.SUM ? sum : last).get(spec.key());
-      if (s != null) {
-        try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-          out.put(spec.name(), s.dup());
-        }
-      }
-    }
-    last.values().forEach(INDArray::close);
-    sum.values().forEach(INDArray::close);
-    return out;
   }
 
   /** Counts the rows of {@code scores} whose argmax is the class; in or out of a workspace. */

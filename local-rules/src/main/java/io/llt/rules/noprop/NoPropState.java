@@ -666,7 +666,7 @@ final class NoPropState implements RuleState {
     refresh(); // fails fast on prototypes that were never set
     INDArray hx = block.forward(x, false);
     Map<String, INDArray> scores = new LinkedHashMap<>();
-    chains(block, hx, x.size(0), signals, scores, false);
+    chains(block, hx, x.size(0), signals, null, scores);
     return scores;
   }
 
@@ -684,29 +684,26 @@ final class NoPropState implements RuleState {
     refresh();
     INDArray hx = block.forward(x, false);
     Map<String, INDArray> scores = new LinkedHashMap<>();
-    chains(block, hx, x.size(0), signals, scores, true);
+    Map<String, INDArray> readouts = new LinkedHashMap<>();
+    chains(block, hx, x.size(0), signals, scores, readouts);
     INDArray z = draw(clean(labels), t - 1, block.rng());
     scores.put(OWN_NOISE, classScores(head(hx, z, false, block.rng())));
-    if (owner) {
-      for (String chain : CHAINS) {
-        scores.put(chain, scores.remove(chain));
-      }
-    }
+    scores.putAll(readouts);
     return scores;
   }
 
   /**
-   * Runs block t's reverse step on both chains and publishes each z_t; puts f_out's scores of
-   * each z_t into {@code scores} on the last block, and the block's own class scores for each
-   * chain's z_{t-1} when {@code own}.
+   * Runs block t's reverse step on both chains and publishes each z_t; puts the block's own class
+   * scores for each chain's z_{t-1} into {@code own} (when not null), and on the last block f_out's
+   * scores of each z_t into {@code readouts}.
    */
   private void chains(
       Block block,
       INDArray hx,
       long rows,
       Signals signals,
-      Map<String, INDArray> scores,
-      boolean own) {
+      Map<String, INDArray> own,
+      Map<String, INDArray> readouts) {
     for (String chain : CHAINS) {
       boolean stochastic = chain.equals(NoPropRule.STOCHASTIC);
       INDArray previous;
@@ -724,13 +721,13 @@ final class NoPropState implements RuleState {
         }
       }
       INDArray out = head(hx, previous, false, block.rng());
-      if (own) {
-        scores.put(chain + CHAIN_SUFFIX, classScores(out));
+      if (own != null) {
+        own.put(chain + CHAIN_SUFFIX, classScores(out));
       }
       INDArray z = step(out, previous, stochastic, block.rng());
       signals.put(block.index(), chain, z);
       if (owner) {
-        scores.put(chain, readout.scores(z));
+        readouts.put(chain, readout.scores(z));
       }
     }
   }
